@@ -1,0 +1,295 @@
+//! A committed batch: one sled value holding a header and the frames of consecutive records.
+//!
+//! ```text
+//! header (52 B): magic "BLK1" │ first_seq: u64 │ count: u32 │ prev_hash: 32 B │ crc32c: u32
+//! then `count` frames (see `frame.rs`), nothing after them.
+//! ```
+//! `prev_hash` is the chain hash of the record before `first_seq` (`h(0)` for the first
+//! block), so every block verifies on its own and links to its predecessor by one compare.
+//! The block is stored under key `B ‖ first_seq` (big-endian), so sled orders blocks by seq.
+
+use super::chain::ChainHash;
+use super::codec;
+use super::envelope::Envelope;
+use super::error::{Corruption, CorruptionKind, Location};
+use super::frame::{self, FrameError, FrameRef};
+
+const MAGIC: [u8; 4] = *b"BLK1";
+pub const HEADER_BYTES: usize = 4 + 8 + 4 + ChainHash::LEN + 4;
+/// The prefix of every block key.
+pub const KEY_PREFIX: u8 = b'B';
+
+/// The sled key of the block whose first record is `first_seq`.
+pub fn key(first_seq: u64) -> [u8; 9] {
+    let mut key = [0u8; 9];
+    key[0] = KEY_PREFIX;
+    key[1..].copy_from_slice(&first_seq.to_be_bytes());
+    key
+}
+
+/// The first seq named by a block key.
+pub fn seq_of_key(key: &[u8]) -> Option<u64> {
+    match key {
+        [KEY_PREFIX, rest @ ..] => Some(u64::from_be_bytes(rest.try_into().ok()?)),
+        _ => None,
+    }
+}
+
+/// Builds one block from records appended in seq order.
+pub struct BlockBuilder {
+    bytes: Vec<u8>,
+    first_seq: u64,
+    count: u32,
+}
+
+impl BlockBuilder {
+    pub fn new(first_seq: u64, prev_hash: &ChainHash, capacity: usize) -> Self {
+        let mut bytes = Vec::with_capacity(HEADER_BYTES + capacity);
+        bytes.extend_from_slice(&MAGIC);
+        bytes.extend_from_slice(&first_seq.to_le_bytes());
+        bytes.extend_from_slice(&0u32.to_le_bytes());
+        bytes.extend_from_slice(&prev_hash.0);
+        bytes.extend_from_slice(&0u32.to_le_bytes());
+        BlockBuilder { bytes, first_seq, count: 0 }
+    }
+
+    pub fn push(&mut self, body: &[u8], hash: &ChainHash) {
+        frame::write_frame(body, hash, &mut self.bytes);
+        self.count += 1;
+    }
+
+    /// Records pushed so far.
+    pub fn count(&self) -> u32 {
+        self.count
+    }
+
+    pub fn byte_len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    pub fn first_seq(&self) -> u64 {
+        self.first_seq
+    }
+
+    /// Seals the header (count and CRC) and returns the value to store.
+    pub fn finish(mut self) -> Vec<u8> {
+        self.bytes[12..16].copy_from_slice(&self.count.to_le_bytes());
+        let crc = crc32c::crc32c(&self.bytes[..HEADER_BYTES - 4]);
+        self.bytes[HEADER_BYTES - 4..HEADER_BYTES].copy_from_slice(&crc.to_le_bytes());
+        self.bytes
+    }
+}
+
+/// A parsed block header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlockHeader {
+    pub first_seq: u64,
+    pub count: u32,
+    pub prev_hash: ChainHash,
+}
+
+impl BlockHeader {
+    /// The seq of the block's last record.
+    pub fn last_seq(&self) -> u64 {
+        self.first_seq + u64::from(self.count) - 1
+    }
+}
+
+/// Parses and checks the header of the block stored under `key_seq`.
+pub fn read_header(key_seq: u64, bytes: &[u8]) -> Result<BlockHeader, Corruption> {
+    let corrupt = |kind| Corruption::new(Location::Block(key_seq), kind);
+    if bytes.len() < HEADER_BYTES {
+        return Err(corrupt(CorruptionKind::Framing(format!("block of {} bytes has no header", bytes.len()))));
+    }
+    let field = |at: usize, len: usize| &bytes[at..at + len];
+    let stored = u32::from_le_bytes(field(HEADER_BYTES - 4, 4).try_into().expect("4 bytes"));
+    let computed = crc32c::crc32c(&bytes[..HEADER_BYTES - 4]);
+    if stored != computed {
+        return Err(corrupt(CorruptionKind::Checksum { stored, computed }));
+    }
+    if field(0, 4) != MAGIC {
+        return Err(corrupt(CorruptionKind::Framing("bad block magic".into())));
+    }
+    let header = BlockHeader {
+        first_seq: u64::from_le_bytes(field(4, 8).try_into().expect("8 bytes")),
+        count: u32::from_le_bytes(field(12, 4).try_into().expect("4 bytes")),
+        prev_hash: ChainHash::from_slice(field(16, ChainHash::LEN)).expect("32 bytes"),
+    };
+    if header.first_seq != key_seq {
+        return Err(corrupt(CorruptionKind::Framing(format!(
+            "block stored under seq {key_seq} says it starts at {}",
+            header.first_seq
+        ))));
+    }
+    if header.count == 0 || header.first_seq == 0 || header.first_seq.checked_add(u64::from(header.count)).is_none() {
+        return Err(corrupt(CorruptionKind::Framing(format!(
+            "impossible block: first seq {}, {} records",
+            header.first_seq, header.count
+        ))));
+    }
+    Ok(header)
+}
+
+/// A record inside a block whose CRC, seq and chain link were verified.
+#[derive(Debug, Clone, Copy)]
+pub struct RecordRef<'a> {
+    pub seq: u64,
+    pub body: &'a [u8],
+    pub hash: ChainHash,
+}
+
+impl<'a> RecordRef<'a> {
+    /// The envelope and the payload's bytes.
+    pub fn split(&self) -> Result<(Envelope, &'a [u8]), Corruption> {
+        codec::decode_envelope(self.body)
+            .map_err(|e| Corruption::new(Location::Seq(self.seq), CorruptionKind::Undecodable(e)))
+    }
+
+    /// Decodes the whole record with payload type `P`.
+    pub fn decode<P: serde::de::DeserializeOwned>(&self) -> Result<super::envelope::Record<P>, Corruption> {
+        let (envelope, payload) = self.split()?;
+        let payload = codec::decode_exact(payload)
+            .map_err(|e| Corruption::new(Location::Seq(self.seq), CorruptionKind::Undecodable(e)))?;
+        Ok(super::envelope::Record { envelope, payload, hash: self.hash })
+    }
+}
+
+/// Walks the frames of one block, verifying each before yielding it: CRC, that its seq is
+/// the next one, and that its hash links to the previous record. After the last frame it
+/// checks the count and that no bytes trail.
+pub struct BlockRecords<'a> {
+    bytes: &'a [u8],
+    offset: usize,
+    next_seq: u64,
+    remaining: u32,
+    prev: ChainHash,
+    failed: bool,
+}
+
+impl<'a> BlockRecords<'a> {
+    /// Starts after a header already checked by [`read_header`].
+    pub fn new(header: &BlockHeader, bytes: &'a [u8]) -> Self {
+        BlockRecords {
+            bytes,
+            offset: HEADER_BYTES,
+            next_seq: header.first_seq,
+            remaining: header.count,
+            prev: header.prev_hash,
+            failed: false,
+        }
+    }
+
+    fn corrupt(&mut self, kind: CorruptionKind) -> Option<Result<RecordRef<'a>, Corruption>> {
+        self.failed = true;
+        Some(Err(Corruption::new(Location::Seq(self.next_seq), kind)))
+    }
+}
+
+impl<'a> Iterator for BlockRecords<'a> {
+    type Item = Result<RecordRef<'a>, Corruption>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        if self.remaining == 0 {
+            if self.offset != self.bytes.len() {
+                let trailing = self.bytes.len() - self.offset;
+                return self
+                    .corrupt(CorruptionKind::Framing(format!("{trailing} bytes after the block's last record")));
+            }
+            return None;
+        }
+        let (frame, used) = match frame::read_frame(&self.bytes[self.offset..]) {
+            Ok(read) => read,
+            Err(FrameError::Checksum { stored, computed }) => {
+                return self.corrupt(CorruptionKind::Checksum { stored, computed });
+            }
+            Err(other) => return self.corrupt(CorruptionKind::Framing(format!("{other:?}"))),
+        };
+        let FrameRef { body, hash } = frame;
+        match codec::decode_seq(body) {
+            Ok(seq) if seq == self.next_seq => {}
+            Ok(found) => return self.corrupt(CorruptionKind::SeqGap { expected: self.next_seq, found }),
+            Err(e) => return self.corrupt(CorruptionKind::Undecodable(e)),
+        }
+        if self.prev.link(body) != hash {
+            return self.corrupt(CorruptionKind::ChainBroken);
+        }
+        let record = RecordRef { seq: self.next_seq, body, hash };
+        self.offset += used;
+        self.remaining -= 1;
+        self.next_seq += 1;
+        self.prev = hash;
+        Some(Ok(record))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(seq: u64) -> Vec<u8> {
+        let mut out = Vec::new();
+        codec::encode_into(&seq, &mut out).unwrap();
+        out.extend_from_slice(b"payload");
+        out
+    }
+
+    fn block(first_seq: u64, n: u64, prev: ChainHash) -> (Vec<u8>, ChainHash) {
+        let mut builder = BlockBuilder::new(first_seq, &prev, 0);
+        let mut hash = prev;
+        for seq in first_seq..first_seq + n {
+            let b = body(seq);
+            hash = hash.link(&b);
+            builder.push(&b, &hash);
+        }
+        (builder.finish(), hash)
+    }
+
+    fn verify(key_seq: u64, bytes: &[u8]) -> Result<u64, Corruption> {
+        let header = read_header(key_seq, bytes)?;
+        let mut n = 0;
+        for record in BlockRecords::new(&header, bytes) {
+            record?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    #[test]
+    fn a_block_verifies_and_yields_every_record() {
+        let h0 = ChainHash::of_genesis(b"g");
+        let (bytes, last) = block(5, 10, h0);
+        let header = read_header(5, &bytes).unwrap();
+        assert_eq!((header.first_seq, header.count, header.last_seq(), header.prev_hash), (5, 10, 14, h0));
+        let records: Vec<_> = BlockRecords::new(&header, &bytes).collect::<Result<_, _>>().unwrap();
+        assert_eq!(records.len(), 10);
+        assert_eq!(records[9].hash, last);
+        assert_eq!(records[3].seq, 8);
+    }
+
+    #[test]
+    fn every_flipped_byte_and_every_truncation_is_reported() {
+        let (bytes, _) = block(1, 4, ChainHash::of_genesis(b"g"));
+        for i in 0..bytes.len() {
+            let mut bad = bytes.clone();
+            bad[i] ^= 0x10;
+            assert!(verify(1, &bad).is_err(), "flip at {i} undetected");
+        }
+        for cut in 0..bytes.len() {
+            assert!(verify(1, &bytes[..cut]).is_err(), "truncation at {cut} undetected");
+        }
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(verify(1, &longer).is_err());
+        assert!(verify(2, &bytes).is_err(), "a block under the wrong key must not verify");
+    }
+
+    #[test]
+    fn keys_order_blocks_by_seq() {
+        assert!(key(255) < key(256));
+        assert_eq!(seq_of_key(&key(42)), Some(42));
+        assert_eq!(seq_of_key(b"H"), None);
+    }
+}

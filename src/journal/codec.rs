@@ -1,0 +1,108 @@
+//! bincode encoding of envelopes, payloads and genesis records.
+//!
+//! A record's bytes are `bincode(envelope) ‖ bincode(payload)`, so the envelope can be read
+//! without knowing the payload type. Decoding is bounded by [`MAX_RECORD_BYTES`] so corrupt
+//! length prefixes cannot make bincode allocate without limit.
+
+use bincode::config::{Configuration, Limit, LittleEndian, Varint};
+use serde::{Serialize, de::DeserializeOwned};
+
+use super::envelope::Envelope;
+use super::error::{JournalError, Result};
+
+/// The largest encoded record the journal accepts (envelope and payload).
+pub const MAX_RECORD_BYTES: usize = 1 << 20;
+
+type Config = Configuration<LittleEndian, Varint, Limit<MAX_RECORD_BYTES>>;
+
+fn config() -> Config {
+    bincode::config::standard().with_limit::<MAX_RECORD_BYTES>()
+}
+
+/// Appends the bincode encoding of `value` to `out`.
+pub fn encode_into<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) -> Result<()> {
+    bincode::serde::encode_into_std_write(value, out, config())
+        .map(|_| ())
+        .map_err(|e| JournalError::Encode(e.to_string()))
+}
+
+/// Decodes one `T` from the front of `bytes`, returning it and the bytes it used.
+pub fn decode_prefix<T: DeserializeOwned>(bytes: &[u8]) -> Result<(T, usize), String> {
+    bincode::serde::decode_from_slice(bytes, config()).map_err(|e| e.to_string())
+}
+
+/// Decodes exactly one `T` from all of `bytes`.
+pub fn decode_exact<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
+    let (value, used) = decode_prefix(bytes)?;
+    if used != bytes.len() {
+        return Err(format!("{} trailing bytes", bytes.len() - used));
+    }
+    Ok(value)
+}
+
+/// Encodes a record's body: envelope then payload.
+pub fn encode_record<P: Serialize>(envelope: &Envelope, payload: &P, out: &mut Vec<u8>) -> Result<()> {
+    let start = out.len();
+    encode_into(envelope, out)?;
+    encode_into(payload, out)?;
+    let size = out.len() - start;
+    if size > MAX_RECORD_BYTES {
+        out.truncate(start);
+        return Err(JournalError::RecordTooLarge { size, limit: MAX_RECORD_BYTES });
+    }
+    Ok(())
+}
+
+/// Splits a record's body into its envelope and the payload's bytes.
+pub fn decode_envelope(body: &[u8]) -> Result<(Envelope, &[u8]), String> {
+    let (envelope, used) = decode_prefix::<Envelope>(body)?;
+    Ok((envelope, &body[used..]))
+}
+
+/// Reads only the leading seq of a record's body (the envelope's first field).
+pub fn decode_seq(body: &[u8]) -> Result<u64, String> {
+    decode_prefix::<u64>(body).map(|(seq, _)| seq)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::envelope::Opaque;
+
+    fn envelope(seq: u64) -> Envelope {
+        Envelope {
+            seq,
+            event_id: uuid::Uuid::nil(),
+            ts_ns: -5,
+            stream: "s".into(),
+            correlation_id: None,
+            causation_id: Some(uuid::Uuid::from_u128(7)),
+            schema_version: 3,
+        }
+    }
+
+    #[test]
+    fn record_splits_into_envelope_and_payload() {
+        let mut body = Vec::new();
+        encode_record(&envelope(300), &Opaque(vec![1, 2, 3]), &mut body).unwrap();
+        let (env, rest) = decode_envelope(&body).unwrap();
+        assert_eq!(env, envelope(300));
+        assert_eq!(decode_exact::<Opaque>(rest).unwrap(), Opaque(vec![1, 2, 3]));
+        assert_eq!(decode_seq(&body).unwrap(), 300);
+    }
+
+    #[test]
+    fn oversized_records_are_refused() {
+        let mut body = Vec::new();
+        let err = encode_record(&envelope(1), &Opaque(vec![0; MAX_RECORD_BYTES]), &mut body);
+        assert!(matches!(err, Err(JournalError::RecordTooLarge { .. })));
+        assert!(body.is_empty());
+    }
+
+    #[test]
+    fn garbage_does_not_decode_or_panic() {
+        for bytes in [&[][..], &[0xff; 3][..], &[253, 1, 2][..], &[0, 0xfc, 0xff, 0xff, 0xff, 0x7f][..]] {
+            assert!(decode_envelope(bytes).is_err());
+        }
+    }
+}

@@ -1,0 +1,70 @@
+//! The journal directory:
+//!
+//! ```text
+//! DIR/LOCK    exclusive lock held by the one process that has the journal open
+//! DIR/HEAD    head witness (see `witness.rs`)
+//! DIR/store/  the sled database: tree `log` (genesis, head, blocks), tree `snapshots`
+//! ```
+//! Other files in DIR (a README) are left alone.
+
+use std::fs::{File, OpenOptions};
+use std::path::{Path, PathBuf};
+
+use super::error::{JournalError, Result};
+
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub dir: PathBuf,
+}
+
+impl Layout {
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Layout { dir: dir.into() }
+    }
+
+    pub fn store(&self) -> PathBuf {
+        self.dir.join("store")
+    }
+
+    pub fn witness(&self) -> PathBuf {
+        self.dir.join("HEAD")
+    }
+
+    pub fn lock_file(&self) -> PathBuf {
+        self.dir.join("LOCK")
+    }
+
+    /// Whether a journal has been created here (its store exists).
+    pub fn exists(&self) -> bool {
+        self.store().join("db").is_file()
+    }
+
+    /// Takes the exclusive lock; a second holder (another process, or another open in this
+    /// one) gets [`JournalError::Locked`]. Released when the returned file is dropped.
+    pub fn lock(&self) -> Result<File> {
+        std::fs::create_dir_all(&self.dir).map_err(|e| JournalError::io(&self.dir, e))?;
+        let path = self.lock_file();
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| JournalError::io(&path, e))?;
+        match file.try_lock() {
+            Ok(()) => Ok(file),
+            Err(std::fs::TryLockError::WouldBlock) => Err(JournalError::Locked(self.dir.clone())),
+            Err(std::fs::TryLockError::Error(e)) => Err(JournalError::io(&path, e)),
+        }
+    }
+}
+
+/// Total bytes of all files under `path` (disk usage of a journal).
+pub fn bytes_on_disk(path: &Path) -> std::io::Result<u64> {
+    let mut total = 0;
+    for entry in std::fs::read_dir(path)? {
+        let entry = entry?;
+        let meta = entry.metadata()?;
+        total += if meta.is_dir() { bytes_on_disk(&entry.path())? } else { meta.len() };
+    }
+    Ok(total)
+}

@@ -1,0 +1,290 @@
+//! [`Journal`]: the synchronous, single-owner journal. It opens and checks a journal,
+//! appends batches as one atomic, flushed sled write each, and hands out readers and the
+//! snapshot store. The async group-commit writer (`writer.rs`) drives it from tokio.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use uuid::Uuid;
+
+use super::block::{self, BlockBuilder};
+use super::chain::ChainHash;
+use super::codec;
+use super::envelope::{self, Draft, Envelope, Payload};
+use super::error::{Corruption, CorruptionKind, JournalError, Location, Result};
+use super::genesis::Genesis;
+use super::head::Head;
+use super::layout::Layout;
+use super::reader::Reader;
+use super::snapshot::SnapshotStore;
+use super::storage::{self, StoreOptions, guard};
+use super::verify::{self, VerifyReport};
+use super::witness::{self, Witness};
+
+pub(crate) const GENESIS_KEY: &[u8] = b"G";
+pub(crate) const HEAD_KEY: &[u8] = b"H";
+
+/// The most bytes one block may hold; larger batches are refused by [`Batch::push`].
+pub const MAX_BLOCK_BYTES: usize = 32 << 20;
+
+/// How much to check when opening.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OpenCheck {
+    /// Every block: framing, CRC, gapless seq, chain, head (`blotter verify`).
+    #[default]
+    Full,
+    /// The last block, the head and the witness. Recovery uses this and then verifies
+    /// from its snapshot onward.
+    Tail,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct OpenOptions {
+    pub store: StoreOptions,
+    pub check: OpenCheck,
+}
+
+/// A record the journal has made durable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Committed {
+    pub seq: u64,
+    pub event_id: Uuid,
+    pub hash: ChainHash,
+}
+
+pub struct Journal {
+    layout: Layout,
+    db: sled::Db,
+    log: sled::Tree,
+    genesis: Genesis,
+    h0: ChainHash,
+    head: Head,
+    witness: Witness,
+    /// Set when a write or flush failed: from then on the journal refuses appends.
+    failed: Option<String>,
+    _lock: File,
+}
+
+impl std::fmt::Debug for Journal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Journal").field("dir", &self.layout.dir).field("head", &self.head).finish()
+    }
+}
+
+impl Journal {
+    /// Creates a new journal in `dir` with `genesis`. Refuses if one exists there.
+    pub fn create(dir: impl AsRef<Path>, genesis: &Genesis, options: &OpenOptions) -> Result<Journal> {
+        let layout = Layout::new(dir.as_ref());
+        let lock = layout.lock()?;
+        if layout.exists() {
+            return Err(JournalError::AlreadyExists(layout.dir.clone()));
+        }
+        let genesis_bytes = genesis.encode()?;
+        let h0 = genesis.hash()?;
+        let head = Head { seq: 0, hash: h0 };
+        let db = storage::open_db(&layout.store(), &options.store)?;
+        let log = guard(|| db.open_tree(storage::LOG_TREE))?;
+        let mut batch = sled::Batch::default();
+        batch.insert(GENESIS_KEY, genesis_bytes);
+        batch.insert(HEAD_KEY, &head.encode()[..]);
+        guard(|| log.apply_batch(batch))?;
+        guard(|| db.flush())?;
+        let (witness, _) = Witness::open(layout.witness())?;
+        witness.write_synced(&head)?;
+        Ok(Journal { layout, db, log, genesis: genesis.clone(), h0, head, witness, failed: None, _lock: lock })
+    }
+
+    /// Opens an existing journal, checking it as `options.check` says. Corruption is an
+    /// error naming the first bad seq; nothing is modified.
+    pub fn open(dir: impl AsRef<Path>, options: &OpenOptions) -> Result<Journal> {
+        let layout = Layout::new(dir.as_ref());
+        let lock = layout.lock()?;
+        if !layout.exists() {
+            return Err(JournalError::NotFound(layout.dir.clone()));
+        }
+        let db = storage::open_db(&layout.store(), &options.store)?;
+        let log = guard(|| db.open_tree(storage::LOG_TREE))?;
+        let genesis_bytes = guard(|| log.get(GENESIS_KEY))?
+            .ok_or_else(|| Corruption::new(Location::Genesis, CorruptionKind::Missing("genesis record")))?;
+        let (genesis, h0) = Genesis::decode(&genesis_bytes)?;
+        let head_bytes = guard(|| log.get(HEAD_KEY))?
+            .ok_or_else(|| Corruption::new(Location::Head, CorruptionKind::Missing("head record")))?;
+        let head = Head::decode(&head_bytes, Location::Head)?;
+        let reader = Reader::new(log.clone(), h0);
+        match options.check {
+            OpenCheck::Full => {
+                verify::scan(&reader, &head)?;
+            }
+            OpenCheck::Tail => verify::tail(&reader, &head)?,
+        }
+        let (witness, said) = Witness::open(layout.witness())?;
+        witness::check(said, &head, |seq| reader.hash_at(seq))?;
+        witness.write(&head)?;
+        Ok(Journal { layout, db, log, genesis, h0, head, witness, failed: None, _lock: lock })
+    }
+
+    /// Opens the journal in `dir`, creating it with `genesis` if there is none. An existing
+    /// journal must have been created with an equal genesis.
+    pub fn open_or_create(dir: impl AsRef<Path>, genesis: &Genesis, options: &OpenOptions) -> Result<Journal> {
+        if !Layout::new(dir.as_ref()).exists() {
+            return Journal::create(dir, genesis, options);
+        }
+        let journal = Journal::open(dir, options)?;
+        if &journal.genesis != genesis {
+            return Err(JournalError::Invalid(format!(
+                "the journal at {} was created with a different genesis",
+                journal.layout.dir.display()
+            )));
+        }
+        Ok(journal)
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.layout.dir
+    }
+
+    pub fn genesis(&self) -> &Genesis {
+        &self.genesis
+    }
+
+    /// `h(0)`, the hash the chain starts from.
+    pub fn genesis_hash(&self) -> ChainHash {
+        self.h0
+    }
+
+    pub fn head(&self) -> Head {
+        self.head
+    }
+
+    /// A reader over everything committed.
+    pub fn reader(&self) -> Reader {
+        Reader::new(self.log.clone(), self.h0)
+    }
+
+    /// The projection-checkpoint store of this journal.
+    pub fn snapshots(&self) -> Result<SnapshotStore> {
+        let tree = guard(|| self.db.open_tree(storage::SNAPSHOT_TREE))?;
+        Ok(SnapshotStore::new(self.db.clone(), tree, self.reader()))
+    }
+
+    /// Scans the whole journal: framing, CRC, gapless seq, chain and head.
+    pub fn verify(&self) -> Result<VerifyReport> {
+        verify::scan(&self.reader(), &self.head)
+    }
+
+    /// Starts a batch that continues from the head.
+    pub fn batch(&self) -> Batch {
+        Batch::new(self.h0, self.head)
+    }
+
+    /// Appends `drafts` as one block and returns once they are durable.
+    pub fn append<P: Payload>(&mut self, drafts: &[Draft<P>]) -> Result<Vec<Committed>> {
+        let mut batch = self.batch();
+        for draft in drafts {
+            batch.push(draft)?;
+        }
+        self.commit(batch)
+    }
+
+    /// Writes `batch` as one block with the new head in one atomic sled batch, flushes, and
+    /// updates the witness. Any failure leaves the journal refusing further appends.
+    pub fn commit(&mut self, batch: Batch) -> Result<Vec<Committed>> {
+        if let Some(reason) = &self.failed {
+            return Err(JournalError::Failed(reason.clone()));
+        }
+        if batch.start != self.head {
+            return Err(JournalError::Invalid("batch does not continue from the current head".into()));
+        }
+        let Some(builder) = batch.builder else { return Ok(Vec::new()) };
+        let head = Head { seq: builder.first_seq() + u64::from(builder.count()) - 1, hash: batch.hash };
+        let key = block::key(builder.first_seq());
+        let mut write = sled::Batch::default();
+        write.insert(&key[..], builder.finish());
+        write.insert(HEAD_KEY, &head.encode()[..]);
+        let durable = guard(|| self.log.apply_batch(write))
+            .and_then(|()| guard(|| self.db.flush()))
+            .and_then(|_| self.witness.write(&head));
+        if let Err(error) = durable {
+            self.failed = Some(error.to_string());
+            return Err(error);
+        }
+        self.head = head;
+        Ok(batch.committed)
+    }
+
+    /// Whether an earlier write failed (the journal is fail-stopped).
+    pub fn failure(&self) -> Option<&str> {
+        self.failed.as_deref()
+    }
+}
+
+impl Drop for Journal {
+    fn drop(&mut self) {
+        if self.failed.is_none() {
+            // Best effort: leave the witness synced on a clean close.
+            let _ = self.witness.write_synced(&self.head);
+        }
+    }
+}
+
+/// Records being assembled into one block: seqs, event ids and hashes are assigned here, in
+/// order, from the head the batch started at.
+pub struct Batch {
+    h0: ChainHash,
+    start: Head,
+    hash: ChainHash,
+    builder: Option<BlockBuilder>,
+    committed: Vec<Committed>,
+    scratch: Vec<u8>,
+}
+
+impl Batch {
+    fn new(h0: ChainHash, start: Head) -> Batch {
+        Batch { h0, start, hash: start.hash, builder: None, committed: Vec::new(), scratch: Vec::with_capacity(256) }
+    }
+
+    /// Adds a draft. A draft that cannot be encoded (or would overflow the block) is refused
+    /// and leaves the batch as it was.
+    pub fn push<P: Payload>(&mut self, draft: &Draft<P>) -> Result<Committed> {
+        let seq = self.start.seq + self.committed.len() as u64 + 1;
+        let envelope = Envelope {
+            seq,
+            event_id: envelope::event_id(&self.h0, seq),
+            ts_ns: draft.ts_ns,
+            stream: draft.stream.clone(),
+            correlation_id: draft.correlation_id,
+            causation_id: draft.causation_id,
+            schema_version: P::SCHEMA_VERSION,
+        };
+        self.scratch.clear();
+        codec::encode_record(&envelope, &draft.payload, &mut self.scratch)?;
+        let builder = self.builder.get_or_insert_with(|| BlockBuilder::new(seq, &self.start.hash, 64 * 1024));
+        if builder.byte_len() + self.scratch.len() + super::frame::FRAME_OVERHEAD > MAX_BLOCK_BYTES {
+            return Err(JournalError::RecordTooLarge { size: self.scratch.len(), limit: MAX_BLOCK_BYTES });
+        }
+        let hash = self.hash.link(&self.scratch);
+        builder.push(&self.scratch, &hash);
+        self.hash = hash;
+        let committed = Committed { seq, event_id: envelope.event_id, hash };
+        self.committed.push(committed);
+        Ok(committed)
+    }
+
+    pub fn len(&self) -> usize {
+        self.committed.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.committed.is_empty()
+    }
+
+    /// Bytes the block holds so far.
+    pub fn byte_len(&self) -> usize {
+        self.builder.as_ref().map_or(0, BlockBuilder::byte_len)
+    }
+}
+
+/// The default journal directory, relative to the working directory.
+pub fn default_dir() -> PathBuf {
+    PathBuf::from("journal")
+}

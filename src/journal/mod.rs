@@ -1,0 +1,46 @@
+//! The journal: blotter's source of truth. A durable, checksummed, hash-chained,
+//! append-only log of records on sled. See ARCHITECTURE.md for the format and the
+//! durability contract.
+//!
+//! - [`Journal`]: open/create, append a batch durably, readers, snapshots, verify.
+//! - [`JournalWriter`]: async group commit on tokio in front of a [`Journal`].
+//! - [`Reader`] / [`Follower`]: ordered, verified, bounded-memory reads.
+//! - [`SnapshotStore`]: projection checkpoints tagged (seq, hash).
+
+mod block;
+mod chain;
+mod codec;
+mod envelope;
+mod error;
+mod follow;
+mod frame;
+mod genesis;
+mod head;
+mod layout;
+mod log;
+mod reader;
+mod snapshot;
+mod storage;
+mod verify;
+mod witness;
+mod writer;
+
+pub use block::RecordRef;
+pub use chain::ChainHash;
+pub use codec::{MAX_RECORD_BYTES, decode_exact, encode_into};
+pub use envelope::{Draft, Envelope, Opaque, Payload, Record, event_id};
+pub use error::{Corruption, CorruptionKind, JournalError, Location, Result};
+pub use follow::Follower;
+pub use frame::FRAME_OVERHEAD;
+pub use genesis::{FORMAT_VERSION, Genesis};
+pub use head::Head;
+pub use layout::{Layout, bytes_on_disk};
+pub use log::{Batch, Committed, Journal, MAX_BLOCK_BYTES, OpenCheck, OpenOptions, default_dir};
+pub use reader::{Reader, Records, VerifiedBlock};
+pub use snapshot::{Snapshot, SnapshotStore};
+pub use storage::StoreOptions;
+pub use verify::VerifyReport;
+pub use writer::{Ack, Appender, JournalWriter, WriterConfig};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,243 @@
+//! Reading committed records in seq order with bounded memory: one block at a time.
+//!
+//! Every block is verified before any of its records is handed out: header CRC, each
+//! frame's CRC, gapless seqs, the chain inside the block, and the link to the previous
+//! block. A reader that starts mid-journal trusts the first block's `prev_hash` (covered by
+//! its header CRC); `verify` checks the whole chain from genesis.
+
+use std::collections::VecDeque;
+use std::marker::PhantomData;
+
+use serde::de::DeserializeOwned;
+
+use super::block::{self, BlockHeader, BlockRecords, RecordRef};
+use super::chain::ChainHash;
+use super::envelope::Record;
+use super::error::{Corruption, CorruptionKind, Location, Result};
+use super::head::Head;
+use super::storage::guard;
+
+/// A block whose every record has been verified.
+pub struct VerifiedBlock {
+    pub header: BlockHeader,
+    bytes: sled::IVec,
+    /// Offset and length of each record's body.
+    spans: Vec<(u32, u32)>,
+    last_hash: ChainHash,
+}
+
+impl VerifiedBlock {
+    /// Verifies the block stored under `key_seq`.
+    pub fn verify(key_seq: u64, bytes: sled::IVec) -> Result<VerifiedBlock, Corruption> {
+        let header = block::read_header(key_seq, &bytes)?;
+        let mut spans = Vec::with_capacity(header.count as usize);
+        let mut last_hash = header.prev_hash;
+        let base = bytes.as_ptr() as usize;
+        for record in BlockRecords::new(&header, &bytes) {
+            let record = record?;
+            spans.push(((record.body.as_ptr() as usize - base) as u32, record.body.len() as u32));
+            last_hash = record.hash;
+        }
+        Ok(VerifiedBlock { header, bytes, spans, last_hash })
+    }
+
+    /// The block's records, in seq order.
+    pub fn records(&self) -> impl Iterator<Item = RecordRef<'_>> + '_ {
+        self.spans.iter().enumerate().map(|(i, &(start, len))| {
+            let (start, len) = (start as usize, len as usize);
+            let hash = ChainHash::from_slice(&self.bytes[start + len..start + len + ChainHash::LEN])
+                .expect("verified frame holds a hash");
+            RecordRef { seq: self.header.first_seq + i as u64, body: &self.bytes[start..start + len], hash }
+        })
+    }
+
+    /// The head after this block.
+    pub fn last(&self) -> Head {
+        Head { seq: self.header.last_seq(), hash: self.last_hash }
+    }
+
+    /// Bytes of the stored block.
+    pub fn byte_len(&self) -> usize {
+        self.bytes.len()
+    }
+}
+
+/// A cheap, cloneable handle for reading the journal.
+#[derive(Clone)]
+pub struct Reader {
+    log: sled::Tree,
+    h0: ChainHash,
+}
+
+impl Reader {
+    pub(crate) fn new(log: sled::Tree, h0: ChainHash) -> Reader {
+        Reader { log, h0 }
+    }
+
+    pub fn genesis_hash(&self) -> ChainHash {
+        self.h0
+    }
+
+    /// Verified blocks holding seqs `from_seq..=upto`, in order.
+    pub fn blocks(&self, from_seq: u64, upto: u64) -> Result<Blocks> {
+        let from_seq = from_seq.max(1);
+        let start = guard(|| self.log.range(block::key(0)..=block::key(from_seq)).next_back().transpose())?
+            .and_then(|(key, _)| block::seq_of_key(&key))
+            .unwrap_or(1);
+        let (expected, prev) = if start == 1 { (Some(1), Some(self.h0)) } else { (None, None) };
+        let iter = self.log.range(block::key(start)..=block::key(u64::MAX));
+        Ok(Blocks { iter, expected, prev, upto, done: upto < from_seq })
+    }
+
+    /// Calls `f` with every record in `from_seq..=upto`, verified, in order. Returns the
+    /// last record visited (or `None` if there was none).
+    pub fn for_each(
+        &self,
+        from_seq: u64,
+        upto: u64,
+        mut f: impl FnMut(RecordRef<'_>) -> Result<()>,
+    ) -> Result<Option<Head>> {
+        let mut last = None;
+        for block in self.blocks(from_seq, upto)? {
+            let block = block?;
+            for record in block.records() {
+                if record.seq < from_seq {
+                    continue;
+                }
+                if record.seq > upto {
+                    return Ok(last);
+                }
+                last = Some(Head { seq: record.seq, hash: record.hash });
+                f(record)?;
+            }
+        }
+        Ok(last)
+    }
+
+    /// Decoded records in `from_seq..=upto`.
+    pub fn records<P: DeserializeOwned>(&self, from_seq: u64, upto: u64) -> Result<Records<P>> {
+        Ok(Records {
+            blocks: self.blocks(from_seq, upto)?,
+            from_seq,
+            upto,
+            buffer: VecDeque::new(),
+            _payload: PhantomData,
+        })
+    }
+
+    /// The chain hash stored with record `seq`, if it exists.
+    pub fn hash_at(&self, seq: u64) -> Result<Option<ChainHash>> {
+        if seq == 0 {
+            return Ok(Some(self.h0));
+        }
+        let mut found = None;
+        if let Some(block) = self.blocks(seq, seq)?.next() {
+            found = block?.records().find(|r| r.seq == seq).map(|r| r.hash);
+        }
+        Ok(found)
+    }
+
+    /// The last block, verified.
+    pub fn last_block(&self) -> Result<Option<VerifiedBlock>> {
+        let last = guard(|| self.log.range(block::key(0)..=block::key(u64::MAX)).next_back().transpose())?;
+        match last {
+            None => Ok(None),
+            Some((key, bytes)) => {
+                let seq = block::seq_of_key(&key).expect("range holds block keys");
+                Ok(Some(VerifiedBlock::verify(seq, bytes)?))
+            }
+        }
+    }
+}
+
+/// Iterator over verified blocks; see [`Reader::blocks`].
+pub struct Blocks {
+    iter: sled::Iter,
+    expected: Option<u64>,
+    prev: Option<ChainHash>,
+    upto: u64,
+    done: bool,
+}
+
+impl Blocks {
+    fn next_block(&mut self) -> Result<Option<VerifiedBlock>> {
+        let Some((key, bytes)) = guard(|| self.iter.next().transpose())? else { return Ok(None) };
+        let Some(key_seq) = block::seq_of_key(&key) else {
+            return Err(
+                Corruption::new(Location::Storage, CorruptionKind::Framing("malformed block key".into())).into()
+            );
+        };
+        if key_seq > self.upto {
+            return Ok(None);
+        }
+        let block = VerifiedBlock::verify(key_seq, bytes)?;
+        if let Some(expected) = self.expected
+            && block.header.first_seq != expected
+        {
+            let kind = CorruptionKind::SeqGap { expected, found: block.header.first_seq };
+            return Err(Corruption::new(Location::Seq(expected), kind).into());
+        }
+        if let Some(prev) = self.prev
+            && block.header.prev_hash != prev
+        {
+            return Err(Corruption::new(Location::Seq(block.header.first_seq), CorruptionKind::ChainBroken).into());
+        }
+        let last = block.last();
+        self.expected = Some(last.seq + 1);
+        self.prev = Some(last.hash);
+        Ok(Some(block))
+    }
+}
+
+impl Iterator for Blocks {
+    type Item = Result<VerifiedBlock>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let next = self.next_block().transpose();
+        if !matches!(next, Some(Ok(_))) {
+            self.done = true;
+        }
+        next
+    }
+}
+
+/// Iterator over decoded records; see [`Reader::records`].
+pub struct Records<P> {
+    blocks: Blocks,
+    from_seq: u64,
+    upto: u64,
+    buffer: VecDeque<Record<P>>,
+    _payload: PhantomData<P>,
+}
+
+impl<P: DeserializeOwned> Records<P> {
+    fn refill(&mut self) -> Result<bool> {
+        while self.buffer.is_empty() {
+            let Some(block) = self.blocks.next().transpose()? else { return Ok(false) };
+            for record in block.records() {
+                if (self.from_seq..=self.upto).contains(&record.seq) {
+                    self.buffer.push_back(record.decode()?);
+                }
+            }
+        }
+        Ok(true)
+    }
+}
+
+impl<P: DeserializeOwned> Iterator for Records<P> {
+    type Item = Result<Record<P>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self.refill() {
+            Ok(true) => self.buffer.pop_front().map(Ok),
+            Ok(false) => None,
+            Err(e) => {
+                self.blocks.done = true;
+                Some(Err(e))
+            }
+        }
+    }
+}

@@ -1,0 +1,69 @@
+//! The sled side: opening the database with explicit settings and turning sled's errors
+//! (and, since sled 0.34 is beta, its panics on damaged files) into journal errors.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::Path;
+
+use super::error::{Corruption, CorruptionKind, JournalError, Location, Result};
+
+/// Settings for the sled store.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// sled's page cache (its default is 1 GiB). Blocks are read once during replay, so a
+    /// small cache loses little.
+    pub cache_capacity: u64,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions { cache_capacity: 64 * 1024 * 1024 }
+    }
+}
+
+pub const LOG_TREE: &str = "log";
+pub const SNAPSHOT_TREE: &str = "snapshots";
+
+/// Opens (or creates) the sled database at `path`. The journal flushes explicitly after
+/// every batch, so sled's background flusher is off: nothing is written that the journal
+/// did not ask for.
+pub fn open_db(path: &Path, options: &StoreOptions) -> Result<sled::Db> {
+    let config = sled::Config::new()
+        .path(path)
+        .cache_capacity(options.cache_capacity)
+        .flush_every_ms(None)
+        .mode(sled::Mode::HighThroughput);
+    guard(|| config.open())
+}
+
+/// Runs a sled call, mapping its errors and catching its panics.
+pub fn guard<T>(call: impl FnOnce() -> sled::Result<T>) -> Result<T> {
+    match catch_unwind(AssertUnwindSafe(call)) {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(e)) => Err(from_sled(e)),
+        Err(panic) => Err(JournalError::Corrupt(Corruption::new(
+            Location::Storage,
+            CorruptionKind::Storage(format!("sled panicked: {}", panic_message(&panic))),
+        ))),
+    }
+}
+
+pub fn from_sled(error: sled::Error) -> JournalError {
+    match error {
+        sled::Error::Corruption { at, .. } => JournalError::Corrupt(Corruption::new(
+            Location::Storage,
+            CorruptionKind::Storage(format!("sled reports corruption at {at:?}")),
+        )),
+        sled::Error::Io(e) => JournalError::Storage(format!("sled I/O: {e}")),
+        other => JournalError::Storage(other.to_string()),
+    }
+}
+
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    if let Some(text) = panic.downcast_ref::<&str>() {
+        (*text).to_string()
+    } else if let Some(text) = panic.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "unknown panic".to_string()
+    }
+}
