@@ -59,7 +59,7 @@ pub struct Journal {
     genesis: Genesis,
     h0: ChainHash,
     head: Head,
-    witness: Witness,
+    pub(super) witness: Witness,
     /// Set when a write or flush failed: from then on the journal refuses appends.
     failed: Option<String>,
     _lock: File,

@@ -1,1 +1,250 @@
+//! Behaviour of the journal as a whole: open, append, reopen, read, lock, witness,
+//! snapshots, the group-commit writer and follow.
 
+use super::*;
+
+fn draft(i: u64) -> Draft<Opaque> {
+    Draft::new(i as i64 * 1_000, format!("stream-{}", i % 3), Opaque(format!("payload {i}").into_bytes()))
+}
+
+fn create(dir: &std::path::Path) -> Journal {
+    Journal::create(dir, &Genesis::new(Some(7)), &OpenOptions::default()).unwrap()
+}
+
+fn all(journal: &Journal) -> Vec<Record<Opaque>> {
+    journal.reader().records(1, u64::MAX).unwrap().collect::<Result<_>>().unwrap()
+}
+
+#[test]
+fn appended_records_come_back_after_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut journal = create(dir.path());
+    let first = journal.append(&(1..=5).map(draft).collect::<Vec<_>>()).unwrap();
+    let second = journal.append(&(6..=8).map(draft).collect::<Vec<_>>()).unwrap();
+    assert_eq!(first.iter().chain(&second).map(|c| c.seq).collect::<Vec<_>>(), (1..=8).collect::<Vec<_>>());
+    let head = journal.head();
+    assert_eq!(head.seq, 8);
+    drop(journal);
+
+    let journal = Journal::open(dir.path(), &OpenOptions::default()).unwrap();
+    assert_eq!(journal.head(), head);
+    let records = all(&journal);
+    assert_eq!(records.len(), 8);
+    for (i, record) in records.iter().enumerate() {
+        let seq = i as u64 + 1;
+        assert_eq!(record.envelope.seq, seq);
+        assert_eq!(record.payload, draft(seq).payload);
+        assert_eq!(record.envelope.ts_ns, seq as i64 * 1_000);
+        assert_eq!(record.envelope.event_id, event_id(&journal.genesis_hash(), seq));
+    }
+    assert_eq!(records[7].hash, head.hash);
+    assert_eq!(journal.verify().unwrap().events, 8);
+}
+
+#[test]
+fn equal_histories_have_equal_heads_and_different_ones_do_not() {
+    let run = |payload_of_3: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        let mut journal = create(dir.path());
+        let mut drafts: Vec<_> = (1..=4).map(draft).collect();
+        drafts[2].payload = Opaque(payload_of_3.as_bytes().to_vec());
+        journal.append(&drafts).unwrap();
+        journal.head().hash
+    };
+    assert_eq!(run("a"), run("a"));
+    assert_ne!(run("a"), run("b"));
+}
+
+#[test]
+fn ranges_start_and_stop_mid_block() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut journal = create(dir.path());
+    for chunk in (1..=30).collect::<Vec<u64>>().chunks(7) {
+        journal.append(&chunk.iter().copied().map(draft).collect::<Vec<_>>()).unwrap();
+    }
+    let seqs = |from, to| -> Vec<u64> {
+        journal.reader().records::<Opaque>(from, to).unwrap().map(|r| r.unwrap().envelope.seq).collect()
+    };
+    assert_eq!(seqs(10, 17), (10..=17).collect::<Vec<_>>());
+    assert_eq!(seqs(29, 100), vec![29, 30]);
+    assert_eq!(seqs(31, 100), Vec::<u64>::new());
+    assert_eq!(seqs(5, 4), Vec::<u64>::new());
+    assert_eq!(journal.reader().hash_at(30).unwrap(), Some(journal.head().hash));
+    assert_eq!(journal.reader().hash_at(31).unwrap(), None);
+}
+
+#[test]
+fn a_second_open_is_refused_while_the_first_holds_the_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = create(dir.path());
+    let err = Journal::open(dir.path(), &OpenOptions::default()).unwrap_err();
+    assert!(matches!(err, JournalError::Locked(_)), "{err}");
+    drop(journal);
+    Journal::open(dir.path(), &OpenOptions::default()).unwrap();
+}
+
+#[test]
+fn create_refuses_an_existing_journal_and_open_refuses_a_missing_one() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(create(dir.path()));
+    assert!(matches!(
+        Journal::create(dir.path(), &Genesis::new(None), &OpenOptions::default()),
+        Err(JournalError::AlreadyExists(_))
+    ));
+    let empty = tempfile::tempdir().unwrap();
+    assert!(matches!(Journal::open(empty.path(), &OpenOptions::default()), Err(JournalError::NotFound(_))));
+}
+
+#[test]
+fn open_or_create_refuses_a_different_genesis() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(Journal::open_or_create(dir.path(), &Genesis::new(Some(1)), &OpenOptions::default()).unwrap());
+    drop(Journal::open_or_create(dir.path(), &Genesis::new(Some(1)), &OpenOptions::default()).unwrap());
+    let err = Journal::open_or_create(dir.path(), &Genesis::new(Some(2)), &OpenOptions::default()).unwrap_err();
+    assert!(matches!(err, JournalError::Invalid(_)), "{err}");
+}
+
+#[test]
+fn a_witness_ahead_of_the_store_means_acknowledged_records_were_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut journal = create(dir.path());
+    journal.append(&(1..=3).map(draft).collect::<Vec<_>>()).unwrap();
+    let ahead = Head { seq: 9, hash: journal.head().hash };
+    drop(journal);
+    std::fs::write(Layout::new(dir.path()).witness(), ahead.encode()).unwrap();
+    let err = Journal::open(dir.path(), &OpenOptions::default()).unwrap_err();
+    let corruption = err.corruption().expect("corruption");
+    assert_eq!(corruption.location, Location::Seq(4));
+    assert!(matches!(corruption.kind, CorruptionKind::AcknowledgedMissing { witnessed_seq: 9, stored_seq: 3 }));
+}
+
+#[test]
+fn a_witness_naming_another_record_is_corruption_and_a_missing_one_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut journal = create(dir.path());
+    journal.append(&(1..=3).map(draft).collect::<Vec<_>>()).unwrap();
+    let wrong = Head { seq: 2, hash: journal.head().hash };
+    drop(journal);
+    let witness = Layout::new(dir.path()).witness();
+    std::fs::write(&witness, wrong.encode()).unwrap();
+    let err = Journal::open(dir.path(), &OpenOptions::default()).unwrap_err();
+    assert_eq!(err.corruption().map(|c| c.location.clone()), Some(Location::Seq(2)));
+    std::fs::remove_file(&witness).unwrap();
+    let err = Journal::open(dir.path(), &OpenOptions::default()).unwrap_err();
+    assert_eq!(err.corruption().map(|c| c.location.clone()), Some(Location::Witness));
+}
+
+#[test]
+fn snapshots_load_the_newest_valid_one_at_or_below_a_seq() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut journal = create(dir.path());
+    let committed = journal.append(&(1..=10).map(draft).collect::<Vec<_>>()).unwrap();
+    let store = journal.snapshots().unwrap();
+    let at = |seq: u64| Head { seq, hash: committed[seq as usize - 1].hash };
+    store.save("views", at(3), b"three").unwrap();
+    store.save("views", at(8), b"eight").unwrap();
+    store.save("other", at(9), b"nine").unwrap();
+    let load = |seq| store.load_latest("views", seq).unwrap().map(|s| (s.seq, s.data));
+    assert_eq!(load(10), Some((8, b"eight".to_vec())));
+    assert_eq!(load(7), Some((3, b"three".to_vec())));
+    assert_eq!(load(2), None);
+    assert_eq!(store.load_latest("views", 8).unwrap().unwrap().hash, at(8).hash);
+    let foreign = Head { seq: 5, hash: at(4).hash };
+    assert!(matches!(store.save("views", foreign, b"x"), Err(JournalError::Invalid(_))));
+    assert_eq!(store.prune("views", 1).unwrap(), 1);
+    assert_eq!(store.seqs("views").unwrap(), vec![8]);
+}
+
+#[test]
+fn a_failed_batch_member_is_refused_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut journal = create(dir.path());
+    let mut batch = journal.batch();
+    batch.push(&draft(1)).unwrap();
+    let huge = Draft::new(0, "s", Opaque(vec![0; MAX_RECORD_BYTES]));
+    assert!(matches!(batch.push(&huge), Err(JournalError::RecordTooLarge { .. })));
+    batch.push(&draft(2)).unwrap();
+    let committed = journal.commit(batch).unwrap();
+    assert_eq!(committed.iter().map(|c| c.seq).collect::<Vec<_>>(), vec![1, 2]);
+    assert_eq!(all(&journal)[1].payload, draft(2).payload);
+}
+
+#[test]
+fn a_stale_batch_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut journal = create(dir.path());
+    let mut stale = journal.batch();
+    stale.push(&draft(1)).unwrap();
+    journal.append(&[draft(1)]).unwrap();
+    assert!(matches!(journal.commit(stale), Err(JournalError::Invalid(_))));
+    assert_eq!(journal.head().seq, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_producers_get_unique_gapless_seqs() {
+    let dir = tempfile::tempdir().unwrap();
+    let writer = JournalWriter::<Opaque>::spawn(create(dir.path()), WriterConfig::default());
+    let mut tasks = Vec::new();
+    for producer in 0..8u64 {
+        let appender = writer.appender();
+        tasks.push(tokio::spawn(async move {
+            let mut seqs = Vec::new();
+            for i in 0..250u64 {
+                let d = Draft::new(0, format!("p{producer}"), Opaque(vec![producer as u8, i as u8]));
+                seqs.push(appender.append(d).await.unwrap().seq);
+            }
+            seqs
+        }));
+    }
+    let mut seqs = Vec::new();
+    for task in tasks {
+        let mine = task.await.unwrap();
+        assert!(mine.windows(2).all(|w| w[0] < w[1]), "one producer's appends keep their order");
+        seqs.extend(mine);
+    }
+    seqs.sort_unstable();
+    assert_eq!(seqs, (1..=2000).collect::<Vec<_>>());
+    let journal = writer.close().await.unwrap();
+    assert_eq!(journal.verify().unwrap().events, 2000);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_follower_sees_records_as_they_become_durable() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = create(dir.path());
+    let reader = journal.reader();
+    let writer = JournalWriter::<Opaque>::spawn(journal, WriterConfig::default());
+    let mut follower = Follower::<Opaque>::new(reader, writer.head(), 1);
+    let appender = writer.appender();
+    let producer = tokio::spawn(async move {
+        for i in 1..=50 {
+            appender.append(draft(i)).await.unwrap();
+        }
+    });
+    for seq in 1..=50 {
+        let record = follower.next().await.unwrap().expect("record");
+        assert_eq!((record.envelope.seq, record.payload), (seq, draft(seq).payload));
+    }
+    producer.await.unwrap();
+    writer.close().await.unwrap();
+    assert!(follower.next().await.unwrap().is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_write_failure_every_append_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut journal = create(dir.path());
+    journal.append(&[draft(1)]).unwrap();
+    // Writes to /dev/full fail with ENOSPC: the commit's last durable step fails.
+    journal.witness = witness::Witness::open("/dev/full".into()).unwrap().0;
+    let writer = JournalWriter::<Opaque>::spawn(journal, WriterConfig::default());
+    let appender = writer.appender();
+    let first = appender.append(draft(2)).await.unwrap_err();
+    assert!(matches!(first, JournalError::Failed(_)), "{first}");
+    let second = appender.append(draft(3)).await.unwrap_err();
+    assert!(matches!(second, JournalError::Failed(_)), "{second}");
+    drop(appender);
+    let journal = writer.close().await.unwrap();
+    assert!(journal.failure().is_some());
+    assert_eq!(journal.head().seq, 1, "nothing after the failure is acknowledged");
+}

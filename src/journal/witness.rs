@@ -30,8 +30,12 @@ impl Witness {
             .truncate(false)
             .open(&path)
             .map_err(|e| JournalError::io(&path, e))?;
-        let mut bytes = Vec::with_capacity(head::ENCODED_BYTES);
-        file.read_to_end(&mut bytes).map_err(|e| JournalError::io(&path, e))?;
+        // Bounded: a damaged witness cannot make us read without limit.
+        let mut bytes = Vec::with_capacity(head::ENCODED_BYTES + 1);
+        (&mut file)
+            .take(head::ENCODED_BYTES as u64 + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| JournalError::io(&path, e))?;
         let said = (!bytes.is_empty()).then(|| Head::decode(&bytes, Location::Witness));
         Ok((Witness { path, file }, said))
     }

@@ -1,0 +1,20 @@
+//! The pure order domain: value types, ids, the order state machine and its errors.
+//! No I/O and no clock: everything here is a function of its inputs.
+
+mod error;
+mod ids;
+mod liquidity;
+mod order_type;
+mod side;
+mod status;
+mod time_in_force;
+mod transition;
+
+pub use error::OrderError;
+pub use ids::{BrokerOrderId, ClientOrderId, FillId};
+pub use liquidity::LiquiditySide;
+pub use order_type::OrderType;
+pub use side::Side;
+pub use status::OrderStatus;
+pub use time_in_force::TimeInForce;
+pub use transition::{OrderState, OrderTrigger, transition};
