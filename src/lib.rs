@@ -1,1 +1,10 @@
+//! blotter: an event-sourced, deterministic execution engine for trading. Every fact is an
+//! immutable record in a durable, hash-chained journal; every view is a fold over it.
+//! ARCHITECTURE.md has the map.
+
+pub mod bench;
+pub mod cli;
+pub mod domain;
+pub mod event;
 pub mod journal;
+pub mod projection;

@@ -4,6 +4,7 @@
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 use uuid::Uuid;
 
@@ -54,15 +55,73 @@ pub struct Committed {
 
 pub struct Journal {
     layout: Layout,
-    db: sled::Db,
-    log: sled::Tree,
+    pub(super) db: sled::Db,
+    pub(super) log: sled::Tree,
     genesis: Genesis,
     h0: ChainHash,
+    /// The head of everything staged in sled; equal to the durable head whenever no
+    /// pipelined writer is running.
     head: Head,
-    pub(super) witness: Witness,
-    /// Set when a write or flush failed: from then on the journal refuses appends.
-    failed: Option<String>,
+    pub(super) durability: Arc<Durability>,
     _lock: File,
+}
+
+/// The step that makes staged blocks durable: sled flush, then the witness. Shared with the
+/// writer's flusher thread. Set-once `failed` makes the whole journal fail-stop.
+pub(super) struct Durability {
+    db: sled::Db,
+    log: sled::Tree,
+    pub(super) witness: Witness,
+    failed: OnceLock<String>,
+}
+
+impl Durability {
+    pub(super) fn new(db: sled::Db, log: sled::Tree, witness: Witness) -> Arc<Durability> {
+        Arc::new(Durability { db, log, witness, failed: OnceLock::new() })
+    }
+
+    /// Writes each block with its head in one atomic sled batch, in order, then flushes
+    /// once and records the last head in the witness. On failure the journal is failed
+    /// for good and nothing of `blocks` may be acknowledged.
+    pub(super) fn write(&self, blocks: &[&Prepared]) -> Result<()> {
+        self.refuse_if_failed()?;
+        let result = blocks
+            .iter()
+            .try_for_each(|prepared| {
+                let mut write = sled::Batch::default();
+                write.insert(&block::key(prepared.first_seq)[..], prepared.bytes.as_slice());
+                write.insert(HEAD_KEY, &prepared.head.encode()[..]);
+                guard(|| self.log.apply_batch(write))
+            })
+            .and_then(|()| guard(|| self.db.flush()))
+            .and_then(|_| match blocks.last() {
+                Some(last) => self.witness.write(&last.head),
+                None => Ok(()),
+            });
+        if let Err(error) = &result {
+            self.fail(error.to_string());
+        }
+        result
+    }
+
+    pub(super) fn fail(&self, reason: String) {
+        let _ = self.failed.set(reason);
+    }
+
+    pub(super) fn refuse_if_failed(&self) -> Result<()> {
+        match self.failed.get() {
+            Some(reason) => Err(JournalError::Failed(reason.clone())),
+            None => Ok(()),
+        }
+    }
+}
+
+/// An encoded block ready to be written: seqs, ids and hashes assigned.
+pub(super) struct Prepared {
+    pub first_seq: u64,
+    pub bytes: Vec<u8>,
+    pub head: Head,
+    pub committed: Vec<Committed>,
 }
 
 impl std::fmt::Debug for Journal {
@@ -91,7 +150,8 @@ impl Journal {
         guard(|| db.flush())?;
         let (witness, _) = Witness::open(layout.witness())?;
         witness.write_synced(&head)?;
-        Ok(Journal { layout, db, log, genesis: genesis.clone(), h0, head, witness, failed: None, _lock: lock })
+        let durability = Durability::new(db.clone(), log.clone(), witness);
+        Ok(Journal { layout, db, log, genesis: genesis.clone(), h0, head, durability, _lock: lock })
     }
 
     /// Opens an existing journal, checking it as `options.check` says. Corruption is an
@@ -120,7 +180,8 @@ impl Journal {
         let (witness, said) = Witness::open(layout.witness())?;
         witness::check(said, &head, |seq| reader.hash_at(seq))?;
         witness.write(&head)?;
-        Ok(Journal { layout, db, log, genesis, h0, head, witness, failed: None, _lock: lock })
+        let durability = Durability::new(db.clone(), log.clone(), witness);
+        Ok(Journal { layout, db, log, genesis, h0, head, durability, _lock: lock })
     }
 
     /// Opens the journal in `dir`, creating it with `genesis` if there is none. An existing
@@ -189,40 +250,41 @@ impl Journal {
     /// Writes `batch` as one block with the new head in one atomic sled batch, flushes, and
     /// updates the witness. Any failure leaves the journal refusing further appends.
     pub fn commit(&mut self, batch: Batch) -> Result<Vec<Committed>> {
-        if let Some(reason) = &self.failed {
-            return Err(JournalError::Failed(reason.clone()));
+        match self.prepare(batch)? {
+            Some(prepared) => {
+                self.durability.write(&[&prepared])?;
+                Ok(prepared.committed)
+            }
+            None => Ok(Vec::new()),
         }
+    }
+
+    /// Seals `batch` into a block and advances the head past it. Only the pipelined writer
+    /// calls this without writing the block at once; it must write every prepared block,
+    /// in order, through [`Durability::write`].
+    pub(super) fn prepare(&mut self, batch: Batch) -> Result<Option<Prepared>> {
+        self.durability.refuse_if_failed()?;
         if batch.start != self.head {
             return Err(JournalError::Invalid("batch does not continue from the current head".into()));
         }
-        let Some(builder) = batch.builder else { return Ok(Vec::new()) };
-        let head = Head { seq: builder.first_seq() + u64::from(builder.count()) - 1, hash: batch.hash };
-        let key = block::key(builder.first_seq());
-        let mut write = sled::Batch::default();
-        write.insert(&key[..], builder.finish());
-        write.insert(HEAD_KEY, &head.encode()[..]);
-        let durable = guard(|| self.log.apply_batch(write))
-            .and_then(|()| guard(|| self.db.flush()))
-            .and_then(|_| self.witness.write(&head));
-        if let Err(error) = durable {
-            self.failed = Some(error.to_string());
-            return Err(error);
-        }
+        let Some(builder) = batch.builder else { return Ok(None) };
+        let first_seq = builder.first_seq();
+        let head = Head { seq: first_seq + u64::from(builder.count()) - 1, hash: batch.hash };
         self.head = head;
-        Ok(batch.committed)
+        Ok(Some(Prepared { first_seq, bytes: builder.finish(), head, committed: batch.committed }))
     }
 
     /// Whether an earlier write failed (the journal is fail-stopped).
     pub fn failure(&self) -> Option<&str> {
-        self.failed.as_deref()
+        self.durability.failed.get().map(String::as_str)
     }
 }
 
 impl Drop for Journal {
     fn drop(&mut self) {
-        if self.failed.is_none() {
+        if self.failure().is_none() {
             // Best effort: leave the witness synced on a clean close.
-            let _ = self.witness.write_synced(&self.head);
+            let _ = guard(|| self.db.flush()).and_then(|_| self.durability.witness.write_synced(&self.head));
         }
     }
 }
@@ -239,7 +301,9 @@ pub struct Batch {
 }
 
 impl Batch {
-    fn new(h0: ChainHash, start: Head) -> Batch {
+    /// A batch not tied to an open journal: tools and benchmarks use it to produce the exact
+    /// bytes a journal would store after `start`.
+    pub fn new(h0: ChainHash, start: Head) -> Batch {
         Batch { h0, start, hash: start.hash, builder: None, committed: Vec::new(), scratch: Vec::with_capacity(256) }
     }
 
@@ -276,6 +340,11 @@ impl Batch {
 
     pub fn is_empty(&self) -> bool {
         self.committed.is_empty()
+    }
+
+    /// The block bytes as they would be stored, and the records in it.
+    pub fn into_block(self) -> Option<(Vec<u8>, Vec<Committed>)> {
+        self.builder.map(|builder| (builder.finish(), self.committed))
     }
 
     /// Bytes the block holds so far.

@@ -236,7 +236,8 @@ async fn after_a_write_failure_every_append_is_refused() {
     let mut journal = create(dir.path());
     journal.append(&[draft(1)]).unwrap();
     // Writes to /dev/full fail with ENOSPC: the commit's last durable step fails.
-    journal.witness = witness::Witness::open("/dev/full".into()).unwrap().0;
+    let (db, tree) = (journal.db.clone(), journal.log.clone());
+    journal.durability = log::Durability::new(db, tree, witness::Witness::open("/dev/full".into()).unwrap().0);
     let writer = JournalWriter::<Opaque>::spawn(journal, WriterConfig::default());
     let appender = writer.appender();
     let first = appender.append(draft(2)).await.unwrap_err();

@@ -1,29 +1,45 @@
 //! The async group-commit writer.
 //!
-//! Producers send drafts through a bounded channel (backpressure, never unbounded memory).
-//! One writer task takes whatever is queued, up to `max_batch`, optionally lingering up to
-//! `max_wait` for more, encodes it into one block, commits (atomic sled batch + flush, on
-//! the blocking pool) and only then completes each producer's acknowledgement with its seq
-//! and hash. While one batch is being flushed the next one queues, which is what makes
-//! group commit fast. If a write fails every waiting producer gets the error and every later
-//! append is refused: nothing is dropped, nothing is acknowledged that is not durable.
+//! Producers send drafts through a bounded tokio channel (backpressure, never unbounded
+//! memory) and await an acknowledgement. Two threads do the work, pipelined:
+//!
+//! ```text
+//! producers ──(bounded)──► encoder thread ──(bounded, FLUSH_QUEUE)──► flusher thread ──► acks
+//!                          take ≤ max_batch,                           write block + head
+//!                          assign seqs, ids, hashes,                   (atomic), flush, witness,
+//!                          seal the block (CPU only)                   complete acks, publish head
+//! ```
+//!
+//! While batch k is being written and flushed, batch k+1 is encoded. Only the flusher
+//! touches sled, so writes and flushes never contend. Blocks queued behind a flush are
+//! written together and made durable by one flush. Nothing is acknowledged before the
+//! flush covering it returns. If a write or flush fails, every waiting producer gets the
+//! error and the journal refuses every later append (fail-stop): nothing is dropped
+//! silently, nothing unflushed is acknowledged.
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::mpsc as std_mpsc;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot, watch};
-use tokio::task::JoinHandle;
 
 use super::envelope::{Draft, Payload};
 use super::error::{JournalError, Result};
 use super::head::Head;
-use super::log::{Committed, Journal};
+use super::log::{Committed, Durability, Journal, Prepared};
+
+/// Encoded batches waiting for the flusher. Zero makes the hand-off a rendezvous: the
+/// encoder gives the flusher its next batch only once the flusher is free, so under light
+/// load requests gather into one block per flush instead of many tiny blocks queued behind
+/// it (measured: ack p99 ~1 ms with 0, 7–10 ms with 4, at 100k events/s offered).
+const FLUSH_QUEUE: usize = 0;
 
 #[derive(Debug, Clone)]
 pub struct WriterConfig {
     /// Most records in one block.
     pub max_batch: usize,
-    /// How long to wait for a batch to fill once one record is queued. Zero: commit what is
-    /// queued now (the previous flush is the batching window).
+    /// How long to wait for a batch to fill once one record is queued. Zero: take what is
+    /// queued now (the flush in progress is the batching window).
     pub max_wait: Duration,
     /// Capacity of the producer channel.
     pub channel_capacity: usize,
@@ -40,12 +56,20 @@ struct Request<P> {
     ack: oneshot::Sender<Result<Committed>>,
 }
 
-/// Owns the writer task. Drop all [`Appender`]s and call [`JournalWriter::close`] to get the
-/// journal back.
+type AckSender = oneshot::Sender<Result<Committed>>;
+
+/// An encoded batch on its way to the flusher (`None`: every draft failed to encode).
+struct Pending {
+    prepared: Option<Prepared>,
+    acks: Vec<(AckSender, Result<Committed>)>,
+}
+
+/// Owns the writer threads. Drop every [`Appender`], then [`JournalWriter::close`] to get
+/// the journal back.
 pub struct JournalWriter<P> {
     tx: mpsc::Sender<Request<P>>,
     head: watch::Receiver<Head>,
-    task: JoinHandle<Journal>,
+    done: oneshot::Receiver<Journal>,
 }
 
 /// A handle producers append through. Cheap to clone.
@@ -83,86 +107,123 @@ impl<P: Payload> Appender<P> {
 }
 
 impl<P: Payload> JournalWriter<P> {
-    /// Starts the writer task on the current tokio runtime.
+    /// Starts the encoder and flusher threads. Appenders may be used from any tokio runtime.
     pub fn spawn(journal: Journal, config: WriterConfig) -> JournalWriter<P> {
         assert!(config.max_batch > 0 && config.channel_capacity >= config.max_batch);
         let (tx, rx) = mpsc::channel(config.channel_capacity);
         let (head_tx, head) = watch::channel(journal.head());
-        let task = tokio::spawn(run(journal, rx, head_tx, config));
-        JournalWriter { tx, head, task }
+        let (done_tx, done) = oneshot::channel();
+        std::thread::Builder::new()
+            .name("blotter-journal-encode".into())
+            .spawn(move || {
+                let journal = encode_loop(journal, rx, head_tx, &config);
+                let _ = done_tx.send(journal);
+            })
+            .expect("spawning the journal encoder thread");
+        JournalWriter { tx, head, done }
     }
 
     pub fn appender(&self) -> Appender<P> {
         Appender { tx: self.tx.clone() }
     }
 
-    /// The durable head, updated after every commit.
+    /// The durable head, published after every flush.
     pub fn head(&self) -> watch::Receiver<Head> {
         self.head.clone()
     }
 
-    /// Stops taking appends once every appender is dropped, commits what is queued and
-    /// returns the journal.
+    /// Stops taking appends once every appender is dropped, makes what is queued durable
+    /// and returns the journal.
     pub async fn close(self) -> Result<Journal> {
         drop(self.tx);
-        self.task.await.map_err(|e| JournalError::Storage(format!("writer task failed: {e}")))
+        self.done.await.map_err(|_| JournalError::Storage("the journal writer thread died".into()))
     }
 }
 
-async fn run<P: Payload>(
+fn encode_loop<P: Payload>(
     mut journal: Journal,
     mut rx: mpsc::Receiver<Request<P>>,
     head_tx: watch::Sender<Head>,
-    config: WriterConfig,
+    config: &WriterConfig,
 ) -> Journal {
+    let (flush_tx, flush_rx) = std_mpsc::sync_channel::<Pending>(FLUSH_QUEUE);
+    let durability = Arc::clone(&journal.durability);
+    let flusher = std::thread::Builder::new()
+        .name("blotter-journal-flush".into())
+        .spawn(move || flush_loop(&durability, flush_rx, &head_tx))
+        .expect("spawning the journal flusher thread");
     let mut requests = Vec::with_capacity(config.max_batch);
-    loop {
-        if rx.recv_many(&mut requests, config.max_batch).await == 0 {
-            return journal;
+    while rx.blocking_recv_many(&mut requests, config.max_batch) > 0 {
+        linger(&mut rx, &mut requests, config);
+        let pending = prepare(&mut journal, std::mem::take(&mut requests));
+        if flush_tx.send(pending).is_err() {
+            break;
         }
-        if !config.max_wait.is_zero() && requests.len() < config.max_batch {
-            let deadline = tokio::time::Instant::now() + config.max_wait;
-            while requests.len() < config.max_batch {
-                let room = config.max_batch - requests.len();
-                match tokio::time::timeout_at(deadline, rx.recv_many(&mut requests, room)).await {
-                    Ok(0) | Err(_) => break,
-                    Ok(_) => {}
-                }
-            }
+        requests.reserve(config.max_batch);
+    }
+    drop(flush_tx);
+    let _ = flusher.join();
+    journal
+}
+
+/// Waits up to `max_wait` for the batch to fill.
+fn linger<P>(rx: &mut mpsc::Receiver<Request<P>>, requests: &mut Vec<Request<P>>, config: &WriterConfig) {
+    if config.max_wait.is_zero() {
+        return;
+    }
+    let deadline = Instant::now() + config.max_wait;
+    while requests.len() < config.max_batch && Instant::now() < deadline {
+        match rx.try_recv() {
+            Ok(request) => requests.push(request),
+            Err(mpsc::error::TryRecvError::Empty) => std::thread::sleep(Duration::from_micros(20)),
+            Err(mpsc::error::TryRecvError::Disconnected) => return,
         }
-        let batch = std::mem::take(&mut requests);
-        let (back, acks) = tokio::task::spawn_blocking(move || commit(journal, batch))
-            .await
-            .expect("commit does not panic: sled calls are guarded");
-        journal = back;
-        if let Some(Ok(last)) = acks.iter().rev().find(|(_, r)| r.is_ok()).map(|(_, r)| r.as_ref()) {
-            head_tx.send_replace(Head { seq: last.seq, hash: last.hash });
-        }
-        for (ack, result) in acks {
-            let _ = ack.send(result);
-        }
-        requests = Vec::with_capacity(config.max_batch);
     }
 }
 
-type Acks = Vec<(oneshot::Sender<Result<Committed>>, Result<Committed>)>;
-
-/// Encodes and commits one batch. Drafts that fail to encode are answered with their own
-/// error and take no seq; a failed commit answers every draft with the failure.
-fn commit<P: Payload>(mut journal: Journal, requests: Vec<Request<P>>) -> (Journal, Acks) {
+/// Encodes one batch. A draft that fails to encode is answered with its own error and
+/// takes no seq; a journal that has failed answers every draft with its failure.
+fn prepare<P: Payload>(journal: &mut Journal, requests: Vec<Request<P>>) -> Pending {
     let mut batch = journal.batch();
-    let mut results: Acks = Vec::with_capacity(requests.len());
+    let mut acks = Vec::with_capacity(requests.len());
     for Request { draft, ack } in requests {
         let result = batch.push(&draft);
-        results.push((ack, result));
+        acks.push((ack, result));
     }
-    if let Err(error) = journal.commit(batch) {
-        let reason = error.to_string();
-        for (_, result) in results.iter_mut() {
-            if result.is_ok() {
-                *result = Err(JournalError::Failed(reason.clone()));
+    match journal.prepare(batch) {
+        Ok(prepared) => Pending { prepared, acks },
+        Err(error) => {
+            fail_all(&mut acks, &error);
+            Pending { prepared: None, acks }
+        }
+    }
+}
+
+fn flush_loop(durability: &Durability, rx: std_mpsc::Receiver<Pending>, head_tx: &watch::Sender<Head>) {
+    while let Ok(first) = rx.recv() {
+        let mut group = vec![first];
+        group.extend(rx.try_iter());
+        let blocks: Vec<&Prepared> = group.iter().filter_map(|p| p.prepared.as_ref()).collect();
+        let durable = if blocks.is_empty() { Ok(()) } else { durability.write(&blocks) };
+        if let (Ok(()), Some(last)) = (&durable, blocks.last()) {
+            head_tx.send_replace(last.head);
+        }
+        for mut pending in group {
+            if let Err(error) = &durable {
+                fail_all(&mut pending.acks, error);
+            }
+            for (ack, result) in pending.acks {
+                let _ = ack.send(result);
             }
         }
     }
-    (journal, results)
+}
+
+fn fail_all(acks: &mut [(AckSender, Result<Committed>)], error: &JournalError) {
+    let reason = error.to_string();
+    for (_, result) in acks.iter_mut() {
+        if result.is_ok() {
+            *result = Err(JournalError::Failed(reason.clone()));
+        }
+    }
 }

@@ -1,0 +1,81 @@
+//! The `blotter` command line. One file per subcommand; errors get context here, at the
+//! edge. Exit codes: 0 success, 1 corruption found, 2 usage or I/O error.
+
+mod bench;
+mod crash_writer;
+mod demo;
+mod verify;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::journal::JournalError;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "blotter",
+    version,
+    about = "Event-sourced, deterministic execution engine with a hash-chained journal"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check a journal: framing, CRCs, gapless seqs, the hash chain and the head.
+    Verify(verify::Args),
+    /// Write a small demo journal, verify it and print its head.
+    Demo(demo::Args),
+    /// Benchmarks (targets are checked here, never by timed tests).
+    #[command(subcommand)]
+    Bench(bench::Bench),
+    /// Test support: append forever, printing every acknowledged seq (crash tests).
+    #[command(name = "__crash-writer", hide = true)]
+    CrashWriter(crash_writer::Args),
+}
+
+/// Journal location shared by subcommands.
+#[derive(Debug, Clone, clap::Args)]
+pub struct JournalArg {
+    /// Journal directory.
+    #[arg(long, default_value = "journal")]
+    pub journal: PathBuf,
+}
+
+/// Parses the command line, runs it and maps the outcome to an exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let result = match cli.command {
+        Command::Verify(args) => verify::run(&args),
+        Command::Demo(args) => demo::run(&args),
+        Command::Bench(bench) => bench::run(&bench),
+        Command::CrashWriter(args) => crash_writer::run(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            exit_code_for(&error)
+        }
+    }
+}
+
+/// 1 when the root cause is corruption, 2 otherwise.
+fn exit_code_for(error: &anyhow::Error) -> ExitCode {
+    let corrupt = error.chain().any(|cause| {
+        cause.downcast_ref::<crate::journal::Corruption>().is_some()
+            || matches!(cause.downcast_ref::<JournalError>(), Some(JournalError::Corrupt(_)))
+    });
+    if corrupt { ExitCode::from(1) } else { ExitCode::from(2) }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("BLOTTER_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
