@@ -1,0 +1,234 @@
+//! Corruption is reported by `blotter verify` (exit 1, naming where) and refused by
+//! open-for-append; never a panic, whatever the bytes.
+//!
+//! Two kinds: damage *inside records* written through sled's API (so sled's own checks
+//! pass and ours must catch it), and damage to *sled's files* (flipped bytes, truncation).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use blotter::journal::{Draft, Genesis, Journal, Opaque, OpenOptions};
+
+const RECORDS: u64 = 300;
+const BATCH: u64 = 25;
+
+/// A journal of `RECORDS` records in blocks of `BATCH`, payloads marked `MARKER-<seq>`.
+fn journal(payload_bytes: usize) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal");
+    let mut journal = Journal::create(&path, &Genesis::new(Some(1)), &OpenOptions::default()).unwrap();
+    for first in (1..=RECORDS).step_by(BATCH as usize) {
+        let drafts: Vec<_> = (first..first + BATCH)
+            .map(|seq| {
+                let mut bytes = format!("MARKER-{seq:06}").into_bytes();
+                bytes.resize(payload_bytes.max(bytes.len()), b'.');
+                Draft::new(seq as i64, "s", Opaque(bytes))
+            })
+            .collect();
+        journal.append(&drafts).unwrap();
+    }
+    (dir, path)
+}
+
+struct Outcome {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn verify(path: &Path) -> Outcome {
+    let out = Command::new(env!("CARGO_BIN_EXE_blotter")).arg("verify").arg("--journal").arg(path).output().unwrap();
+    Outcome {
+        code: out.status.code().expect("exited, not killed by a signal"),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn assert_corrupt(path: &Path, names: &str) {
+    let outcome = verify(path);
+    assert_eq!(outcome.code, 1, "verify must exit 1; stdout {:?} stderr {:?}", outcome.stdout, outcome.stderr);
+    assert!(outcome.stderr.contains(names), "stderr {:?} should name {names:?}", outcome.stderr);
+    assert!(!outcome.stderr.contains("panicked"), "no panic: {}", outcome.stderr);
+    let refused = Journal::open(path, &OpenOptions::default());
+    assert!(refused.is_err(), "open-for-append must refuse a corrupt journal");
+}
+
+/// Rewrites one tree entry through sled itself, bypassing the journal.
+fn tamper(path: &Path, key: &[u8], change: impl FnOnce(Option<Vec<u8>>) -> Option<Vec<u8>>) {
+    let db = sled::open(path.join("store")).unwrap();
+    let log = db.open_tree("log").unwrap();
+    let old = log.get(key).unwrap().map(|v| v.to_vec());
+    match change(old) {
+        Some(new) => log.insert(key, new).unwrap(),
+        None => log.remove(key).unwrap(),
+    };
+    db.flush().unwrap();
+}
+
+fn block_key(first_seq: u64) -> Vec<u8> {
+    let mut key = vec![b'B'];
+    key.extend_from_slice(&first_seq.to_be_bytes());
+    key
+}
+
+#[test]
+fn an_intact_journal_verifies() {
+    let (_dir, path) = journal(40);
+    let outcome = verify(&path);
+    assert_eq!(outcome.code, 0, "{}", outcome.stderr);
+    let last = outcome.stdout.lines().last().unwrap();
+    assert!(last.starts_with(&format!("ok: {RECORDS} events, head ")), "{last}");
+    assert_eq!(last.len(), format!("ok: {RECORDS} events, head ").len() + 64);
+}
+
+#[test]
+fn flipped_bytes_inside_a_record_name_its_seq() {
+    // Offsets into block 101..=125: a frame length, a body, later records' bytes.
+    let header = 52;
+    for offset in [header + 3, header + 20, 600, 900] {
+        let (_dir, path) = journal(40);
+        tamper(&path, &block_key(101), |v| {
+            let mut v = v.unwrap();
+            v[offset] ^= 0x01;
+            Some(v)
+        });
+        let outcome = verify(&path);
+        assert_eq!(outcome.code, 1, "offset {offset}: {}", outcome.stderr);
+        let named = (101..=125).any(|seq| outcome.stderr.contains(&format!("seq {seq}")));
+        assert!(named, "offset {offset}: should name a seq of block 101: {}", outcome.stderr);
+        assert!(Journal::open(&path, &OpenOptions::default()).is_err());
+    }
+}
+
+#[test]
+fn a_flipped_block_header_is_reported() {
+    let (_dir, path) = journal(40);
+    tamper(&path, &block_key(51), |v| {
+        let mut v = v.unwrap();
+        v[6] ^= 0x80;
+        Some(v)
+    });
+    assert_corrupt(&path, "block starting at seq 51");
+}
+
+#[test]
+fn a_truncated_record_is_reported() {
+    for keep in [10, 52, 100, 700] {
+        let (_dir, path) = journal(40);
+        tamper(&path, &block_key(201), |v| Some(v.unwrap()[..keep].to_vec()));
+        assert_corrupt(&path, "seq 2");
+    }
+}
+
+#[test]
+fn a_missing_block_is_a_sequence_gap() {
+    let (_dir, path) = journal(40);
+    tamper(&path, &block_key(126), |_| None);
+    assert_corrupt(&path, "seq 126");
+}
+
+#[test]
+fn a_missing_last_block_disagrees_with_the_head() {
+    let (_dir, path) = journal(40);
+    tamper(&path, &block_key(276), |_| None);
+    assert_corrupt(&path, "seq 276");
+}
+
+#[test]
+fn a_block_swapped_for_another_breaks_the_chain() {
+    let (_dir, path) = journal(40);
+    // Re-key block 26 under 51: its header names 26, so framing or seq checks fail.
+    let db = sled::open(path.join("store")).unwrap();
+    let log = db.open_tree("log").unwrap();
+    let b26 = log.get(block_key(26)).unwrap().unwrap();
+    log.insert(block_key(51), b26).unwrap();
+    db.flush().unwrap();
+    drop(log);
+    drop(db);
+    assert_corrupt(&path, "seq 51");
+}
+
+#[test]
+fn damaged_head_and_genesis_are_reported() {
+    let (_dir, path) = journal(40);
+    tamper(&path, b"H", |v| {
+        let mut v = v.unwrap();
+        v[3] ^= 1;
+        Some(v)
+    });
+    assert_corrupt(&path, "head");
+    let (_dir, path) = journal(40);
+    tamper(&path, b"G", |v| {
+        let mut v = v.unwrap();
+        v[9] ^= 1;
+        Some(v)
+    });
+    assert_corrupt(&path, "genesis");
+}
+
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() { out.extend(files_under(&path)) } else { out.push(path) }
+    }
+    out
+}
+
+/// Flips one bit of every occurrence of `needle` in sled's files; returns how many.
+fn flip_in_files(store: &Path, needle: &[u8]) -> usize {
+    let mut flipped = 0;
+    for file in files_under(store) {
+        let mut bytes = std::fs::read(&file).unwrap();
+        let mut changed = false;
+        let mut at = 0;
+        while let Some(pos) = bytes[at..].windows(needle.len()).position(|w| w == needle) {
+            bytes[at + pos + needle.len() - 1] ^= 0x01;
+            at += pos + needle.len();
+            changed = true;
+            flipped += 1;
+        }
+        if changed {
+            std::fs::write(&file, bytes).unwrap();
+        }
+    }
+    flipped
+}
+
+#[test]
+fn flipped_bytes_in_sleds_files_are_reported_not_panicked_on() {
+    for (payload, seq) in [(40, 150), (40, 290), (6000, 150)] {
+        let (_dir, path) = journal(payload);
+        let flipped = flip_in_files(&path.join("store"), format!("MARKER-{seq:06}").as_bytes());
+        assert!(flipped > 0, "the record's bytes are somewhere in sled's files");
+        let outcome = verify(&path);
+        assert_eq!(outcome.code, 1, "payload {payload} seq {seq}: {} {}", outcome.stdout, outcome.stderr);
+        assert!(Journal::open(&path, &OpenOptions::default()).is_err());
+    }
+}
+
+#[test]
+fn truncated_sled_files_are_reported_not_panicked_on() {
+    for (payload, fraction) in [(40, 2), (40, 10), (6000, 2)] {
+        let (_dir, path) = journal(payload);
+        let store = path.join("store");
+        let mut files = files_under(&store);
+        files.sort_by_key(|f| std::fs::metadata(f).unwrap().len());
+        let largest = files.last().unwrap();
+        let len = std::fs::metadata(largest).unwrap().len();
+        let file = std::fs::OpenOptions::new().write(true).open(largest).unwrap();
+        file.set_len(len - len / fraction).unwrap();
+        let outcome = verify(&path);
+        assert_eq!(outcome.code, 1, "{} cut by 1/{fraction}: {} {}", largest.display(), outcome.stdout, outcome.stderr);
+        assert!(Journal::open(&path, &OpenOptions::default()).is_err());
+    }
+}
+
+#[test]
+fn usage_and_missing_journals_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(verify(&dir.path().join("nothing")).code, 2);
+    let out = Command::new(env!("CARGO_BIN_EXE_blotter")).args(["verify", "--bogus"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
