@@ -24,7 +24,7 @@ impl Moments {
 fn every_acknowledged_record_survives_sigkill() {
     let dir = tempfile::tempdir().unwrap();
     let journal_dir = dir.path().join("journal");
-    let mut moments = Moments(0x5eed_b10_77e7);
+    let mut moments = Moments(0x05ee_db10_77e7);
     let mut acknowledged: Vec<(u64, ChainHash)> = Vec::new();
     const KILLS: usize = 24;
     for round in 0..KILLS {
