@@ -39,7 +39,9 @@ struct Outcome {
 fn verify(path: &Path) -> Outcome {
     let out = Command::new(env!("CARGO_BIN_EXE_blotter")).arg("verify").arg("--journal").arg(path).output().unwrap();
     Outcome {
-        code: out.status.code().expect("exited, not killed by a signal"),
+        code: out.status.code().unwrap_or_else(|| {
+            panic!("verify killed: {:?} stderr {}", out.status, String::from_utf8_lossy(&out.stderr))
+        }),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
@@ -54,9 +56,21 @@ fn assert_corrupt(path: &Path, names: &str) {
     assert!(refused.is_err(), "open-for-append must refuse a corrupt journal");
 }
 
+/// Opens sled directly, waiting (bounded) for the journal's sled instance, just dropped,
+/// to release its file lock: sled releases it asynchronously.
+fn open_sled(path: &Path) -> sled::Db {
+    for _ in 0..1000 {
+        if let Ok(db) = sled::open(path.join("store")) {
+            return db;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    panic!("sled at {} stayed locked", path.display())
+}
+
 /// Rewrites one tree entry through sled itself, bypassing the journal.
 fn tamper(path: &Path, key: &[u8], change: impl FnOnce(Option<Vec<u8>>) -> Option<Vec<u8>>) {
-    let db = sled::open(path.join("store")).unwrap();
+    let db = open_sled(path);
     let log = db.open_tree("log").unwrap();
     let old = log.get(key).unwrap().map(|v| v.to_vec());
     match change(old) {
@@ -139,7 +153,7 @@ fn a_missing_last_block_disagrees_with_the_head() {
 fn a_block_swapped_for_another_breaks_the_chain() {
     let (_dir, path) = journal(40);
     // Re-key block 26 under 51: its header names 26, so framing or seq checks fail.
-    let db = sled::open(path.join("store")).unwrap();
+    let db = open_sled(&path);
     let log = db.open_tree("log").unwrap();
     let b26 = log.get(block_key(26)).unwrap().unwrap();
     log.insert(block_key(51), b26).unwrap();

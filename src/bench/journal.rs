@@ -69,15 +69,13 @@ impl JournalBench {
         let dir = self.dir.clone().unwrap_or_else(|| scratch.path().join("journal"));
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
 
-        let (append_elapsed, raw_elapsed, raw_bytes) = {
-            let append = self.append_phase(&runtime, &dir)?;
-            let raw_path = scratch.path().join("raw.log");
-            let (raw, raw_bytes) = self.raw_phase(&raw_path)?;
-            (append, raw, raw_bytes)
-        };
+        // Latency first: after the bulk phases the kernel is still writing back hundreds of
+        // MB, and that would be measured instead of the journal.
+        let (ack_p50_us, ack_p99_us) = self.latency_phase(&runtime, &scratch.path().join("latency"))?;
+        let append_elapsed = self.append_phase(&runtime, &dir)?;
+        let (raw_elapsed, raw_bytes) = self.raw_phase(&scratch.path().join("raw.log"))?;
         let disk_bytes = bytes_on_disk(&dir)?;
         let replay_elapsed = self.replay_phase(&dir)?;
-        let (ack_p50_us, ack_p99_us) = self.latency_phase(&runtime, &scratch.path().join("latency"))?;
 
         let n = self.events as f64;
         let append_eps = n / append_elapsed.as_secs_f64();

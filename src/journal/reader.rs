@@ -86,7 +86,43 @@ impl Reader {
             .unwrap_or(1);
         let (expected, prev) = if start == 1 { (Some(1), Some(self.h0)) } else { (None, None) };
         let iter = self.log.range(block::key(start)..=block::key(u64::MAX));
-        Ok(Blocks { iter, expected, prev, upto, done: upto < from_seq })
+        Ok(Blocks { source: Source::Inline(Box::new(iter)), expected, prev, upto, done: upto < from_seq })
+    }
+
+    /// Like [`Reader::blocks`], but reads and verifies blocks (CRC, chain) on a second
+    /// thread, up to [`PREFETCH_BLOCKS`] ahead, while the caller consumes: long scans use
+    /// both cores. The links between blocks are still checked in order here.
+    pub fn blocks_prefetched(&self, from_seq: u64, upto: u64) -> Result<Blocks> {
+        let mut blocks = self.blocks(from_seq, upto)?;
+        if blocks.done {
+            return Ok(blocks);
+        }
+        let (tx, rx) = std::sync::mpsc::sync_channel(PREFETCH_BLOCKS);
+        let prefetch = Prefetch { rx: Some(rx), thread: None };
+        let Source::Inline(mut iter) = std::mem::replace(&mut blocks.source, Source::Prefetched(prefetch)) else {
+            unreachable!("blocks() reads inline")
+        };
+        let thread = std::thread::Builder::new()
+            .name("blotter-journal-prefetch".into())
+            .spawn(move || {
+                loop {
+                    let next = read_block(&mut iter, upto).transpose();
+                    let stop = !matches!(next, Some(Ok(_)));
+                    if let Some(item) = next
+                        && tx.send(item).is_err()
+                    {
+                        return;
+                    }
+                    if stop {
+                        return;
+                    }
+                }
+            })
+            .map_err(|e| super::error::JournalError::Storage(format!("cannot start the prefetch thread: {e}")))?;
+        if let Source::Prefetched(prefetch) = &mut blocks.source {
+            prefetch.thread = Some(thread);
+        }
+        Ok(blocks)
     }
 
     /// Calls `f` with every record in `from_seq..=upto`, verified, in order. Returns the
@@ -98,7 +134,7 @@ impl Reader {
         mut f: impl FnMut(RecordRef<'_>) -> Result<()>,
     ) -> Result<Option<Head>> {
         let mut last = None;
-        for block in self.blocks(from_seq, upto)? {
+        for block in self.blocks_prefetched(from_seq, upto)? {
             let block = block?;
             for record in block.records() {
                 if record.seq < from_seq {
@@ -150,9 +186,46 @@ impl Reader {
     }
 }
 
+/// Blocks verified ahead by the prefetch thread.
+pub const PREFETCH_BLOCKS: usize = 2;
+
+enum Source {
+    Inline(Box<sled::Iter>),
+    Prefetched(Prefetch),
+}
+
+/// The prefetch thread and its channel. Dropping it disconnects the channel (waking the
+/// thread if it waits to send) and joins the thread, so no thread is ever left inside sled
+/// (a process exiting under it crashed in sled's teardown).
+struct Prefetch {
+    rx: Option<std::sync::mpsc::Receiver<Result<VerifiedBlock>>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Prefetch {
+    fn drop(&mut self) {
+        drop(self.rx.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Reads and verifies the next block at or below `upto` (each block on its own).
+fn read_block(iter: &mut sled::Iter, upto: u64) -> Result<Option<VerifiedBlock>> {
+    let Some((key, bytes)) = guard(|| iter.next().transpose())? else { return Ok(None) };
+    let Some(key_seq) = block::seq_of_key(&key) else {
+        return Err(Corruption::new(Location::Storage, CorruptionKind::Framing("malformed block key".into())).into());
+    };
+    if key_seq > upto {
+        return Ok(None);
+    }
+    Ok(Some(VerifiedBlock::verify(key_seq, bytes)?))
+}
+
 /// Iterator over verified blocks; see [`Reader::blocks`].
 pub struct Blocks {
-    iter: sled::Iter,
+    source: Source,
     expected: Option<u64>,
     prev: Option<ChainHash>,
     upto: u64,
@@ -161,16 +234,13 @@ pub struct Blocks {
 
 impl Blocks {
     fn next_block(&mut self) -> Result<Option<VerifiedBlock>> {
-        let Some((key, bytes)) = guard(|| self.iter.next().transpose())? else { return Ok(None) };
-        let Some(key_seq) = block::seq_of_key(&key) else {
-            return Err(
-                Corruption::new(Location::Storage, CorruptionKind::Framing("malformed block key".into())).into()
-            );
+        let next = match &mut self.source {
+            Source::Inline(iter) => read_block(iter, self.upto)?,
+            // A closed channel means the thread finished: it sends its error before stopping.
+            Source::Prefetched(Prefetch { rx: Some(rx), .. }) => rx.recv().ok().transpose()?,
+            Source::Prefetched(_) => None,
         };
-        if key_seq > self.upto {
-            return Ok(None);
-        }
-        let block = VerifiedBlock::verify(key_seq, bytes)?;
+        let Some(block) = next else { return Ok(None) };
         if let Some(expected) = self.expected
             && block.header.first_seq != expected
         {

@@ -32,8 +32,24 @@ pub fn open_db(path: &Path, options: &StoreOptions) -> Result<sled::Db> {
         .cache_capacity(options.cache_capacity)
         .flush_every_ms(None)
         .mode(sled::Mode::HighThroughput);
-    guard(|| config.open())
+    // sled releases its file lock asynchronously after a Db is dropped (its background
+    // threads hold the file a moment longer). We hold DIR/LOCK, so a sled lock conflict can
+    // only be this process's previous instance going away: wait for it, bounded.
+    let deadline = std::time::Instant::now() + LOCK_RELEASE_WAIT;
+    loop {
+        match guard(|| config.open()) {
+            Err(JournalError::Storage(message))
+                if message.contains("could not acquire lock") && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            other => return other,
+        }
+    }
 }
+
+/// How long to wait for a previous sled instance of this process to release its lock.
+const LOCK_RELEASE_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Runs a sled call, mapping its errors and catching its panics.
 pub fn guard<T>(call: impl FnOnce() -> sled::Result<T>) -> Result<T> {

@@ -17,7 +17,7 @@ pub struct VerifyReport {
 pub fn scan(reader: &Reader, head: &Head) -> Result<VerifyReport> {
     let mut last = Head { seq: 0, hash: reader.genesis_hash() };
     let mut blocks = 0;
-    for block in reader.blocks(1, u64::MAX)? {
+    for block in reader.blocks_prefetched(1, u64::MAX)? {
         let block = block?;
         last = block.last();
         blocks += 1;

@@ -1,0 +1,656 @@
+//! The order management view: every order by client order id, folded from order events.
+//!
+//! [`Oms::check`] is the decision-step validator (would this event be a valid transition?) and
+//! [`Oms::apply`] the fold. Both run the same code, so `apply` cannot accept what `check`
+//! refuses; `apply` also re-verifies the touched order's invariants against its fill record.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::{InvariantViolation, ViolationKind};
+use crate::domain::{
+    BrokerOrderId, ClientOrderId, FillId, LiquiditySide, OrderError, OrderState, OrderStatus, OrderTrigger, OrderType,
+};
+use crate::event::{Event, OrderCreated, OrderFilled};
+use crate::journal::Envelope;
+
+/// One status change: the seq and engine time of the event that made it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transition {
+    pub seq: u64,
+    pub ts_ns: i64,
+    pub status: OrderStatus,
+}
+
+/// One execution of an order, as journaled.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fill {
+    pub seq: u64,
+    pub ts_ns: i64,
+    pub fill_id: FillId,
+    pub qty: Decimal,
+    pub price: Decimal,
+    pub fee: Decimal,
+    pub liquidity: LiquiditySide,
+    pub venue: String,
+    pub broker_ts_ns: i64,
+    /// It arrived after the order was `Cancelled` or `Expired`.
+    pub late: bool,
+}
+
+/// One order as the OMS sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderView {
+    /// The order as created.
+    pub created: OrderCreated,
+    pub status: OrderStatus,
+    /// While `PendingCancel`: the status a rejected cancel returns to.
+    pub before_cancel: Option<OrderStatus>,
+    pub cum_qty: Decimal,
+    /// `qty - cum_qty` while open; 0 once terminal.
+    pub leaves_qty: Decimal,
+    /// Σ qty·px / Σ qty over all fills; `None` before the first fill.
+    pub avg_px: Option<Decimal>,
+    /// Σ qty·px over all fills.
+    pub notional: Decimal,
+    /// Σ fee over all fills.
+    pub fees: Decimal,
+    pub broker_order_id: Option<BrokerOrderId>,
+    /// Every fill, in journal order (late fills and overfills included).
+    pub fills: Vec<Fill>,
+    /// Creation (`Pending`) and every later status change, in journal order.
+    pub transitions: Vec<Transition>,
+    /// A fill arrived after the order was `Cancelled` or `Expired`.
+    pub late_fill: bool,
+    /// `cum_qty > qty`: the venue executed more than we asked for.
+    pub overfill: bool,
+}
+
+impl OrderView {
+    pub fn client_order_id(&self) -> &ClientOrderId {
+        &self.created.client_order_id
+    }
+
+    /// The state-machine position of the order.
+    pub fn state(&self) -> OrderState {
+        OrderState { status: self.status, before_cancel: self.before_cancel }
+    }
+
+    fn enter(&mut self, next: OrderState, at: At) -> Result<(), OrderError> {
+        self.leaves_qty = if next.status.is_terminal() {
+            Decimal::ZERO
+        } else {
+            self.created.qty.checked_sub(self.cum_qty).ok_or(OrderError::Overflow { what: "leaves_qty" })?
+        };
+        if next.status != self.status {
+            self.transitions.push(Transition { seq: at.seq, ts_ns: at.ts_ns, status: next.status });
+        }
+        self.status = next.status;
+        self.before_cancel = next.before_cancel;
+        Ok(())
+    }
+}
+
+/// Every order by client order id.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Oms {
+    orders: BTreeMap<ClientOrderId, OrderView>,
+}
+
+/// Where in the journal an event sits.
+#[derive(Debug, Clone, Copy)]
+struct At {
+    seq: u64,
+    ts_ns: i64,
+}
+
+impl Oms {
+    pub fn new() -> Self {
+        Oms::default()
+    }
+
+    pub fn get(&self, client_order_id: &ClientOrderId) -> Option<&OrderView> {
+        self.orders.get(client_order_id)
+    }
+
+    /// Every order, ordered by client order id.
+    pub fn orders(&self) -> &BTreeMap<ClientOrderId, OrderView> {
+        &self.orders
+    }
+
+    /// The decision-step validator: `Ok` if applying `event` is a valid transition.
+    /// `ReportIgnored` is always valid (it changes nothing).
+    pub fn check(&self, event: &Event) -> Result<(), OrderError> {
+        self.next_view(At { seq: 0, ts_ns: 0 }, event).map(|_| ())
+    }
+
+    /// Folds one journaled event. On error nothing changes.
+    pub fn apply(&mut self, env: &Envelope, event: &Event) -> Result<(), InvariantViolation> {
+        let next = self.prepare(env, event)?;
+        self.commit(next);
+        Ok(())
+    }
+
+    /// The touched order after `event`, validated and verified, without changing `self`.
+    pub(super) fn prepare(&self, env: &Envelope, event: &Event) -> Result<Option<OrderView>, InvariantViolation> {
+        let at = At { seq: env.seq, ts_ns: env.ts_ns };
+        let next =
+            self.next_view(at, event).map_err(|e| InvariantViolation::new(env.seq, ViolationKind::Refused(e)))?;
+        if let Some(order) = &next {
+            verify(order).map_err(|(invariant, detail)| {
+                let client_order_id = order.client_order_id().clone();
+                InvariantViolation::new(env.seq, ViolationKind::Broken { client_order_id, invariant, detail })
+            })?;
+        }
+        Ok(next)
+    }
+
+    pub(super) fn commit(&mut self, next: Option<OrderView>) {
+        if let Some(order) = next {
+            self.orders.insert(order.client_order_id().clone(), order);
+        }
+    }
+
+    /// The touched order's next version, or why the event is refused.
+    fn next_view(&self, at: At, event: &Event) -> Result<Option<OrderView>, OrderError> {
+        use OrderTrigger::*;
+        let view = match event {
+            Event::OrderCreated(created) => self.create(at, created)?,
+            Event::OrderDenied(e) => self.moved(at, &e.client_order_id, Deny)?,
+            Event::OrderSubmitted(e) => self.moved(at, &e.client_order_id, Submit)?,
+            Event::OrderAccepted(e) => {
+                let mut view = self.moved(at, &e.client_order_id, Accept)?;
+                if e.broker_order_id.is_empty() {
+                    let client_order_id = e.client_order_id.clone();
+                    return Err(OrderError::BrokerConfirmationRequired { client_order_id, trigger: Accept });
+                }
+                view.broker_order_id = Some(e.broker_order_id.clone());
+                view
+            }
+            Event::OrderRejected(e) => self.moved(at, &e.client_order_id, Reject)?,
+            Event::OrderFilled(fill) => self.filled(at, fill)?,
+            Event::CancelRequested(e) => self.moved(at, &e.client_order_id, CancelRequest)?,
+            Event::OrderCancelled(e) => self.moved(at, &e.client_order_id, Cancel)?,
+            Event::CancelRejected(e) => self.moved(at, &e.client_order_id, CancelReject)?,
+            Event::OrderExpired(e) => self.moved(at, &e.client_order_id, Expire)?,
+            Event::ReportIgnored(_) => return Ok(None),
+        };
+        Ok(Some(view))
+    }
+
+    fn existing(&self, client_order_id: &ClientOrderId) -> Result<&OrderView, OrderError> {
+        self.orders
+            .get(client_order_id)
+            .ok_or_else(|| OrderError::UnknownOrder { client_order_id: client_order_id.clone() })
+    }
+
+    fn create(&self, at: At, created: &OrderCreated) -> Result<OrderView, OrderError> {
+        if self.orders.contains_key(&created.client_order_id) {
+            return Err(OrderError::DuplicateOrder { client_order_id: created.client_order_id.clone() });
+        }
+        validate_created(created)?;
+        Ok(OrderView {
+            created: created.clone(),
+            status: OrderStatus::Pending,
+            before_cancel: None,
+            cum_qty: Decimal::ZERO,
+            leaves_qty: created.qty,
+            avg_px: None,
+            notional: Decimal::ZERO,
+            fees: Decimal::ZERO,
+            broker_order_id: None,
+            fills: Vec::new(),
+            transitions: vec![Transition { seq: at.seq, ts_ns: at.ts_ns, status: OrderStatus::Pending }],
+            late_fill: false,
+            overfill: false,
+        })
+    }
+
+    fn moved(&self, at: At, client_order_id: &ClientOrderId, trigger: OrderTrigger) -> Result<OrderView, OrderError> {
+        let order = self.existing(client_order_id)?;
+        let next = order.state().apply(trigger)?;
+        let mut view = order.clone();
+        view.enter(next, at)?;
+        Ok(view)
+    }
+
+    /// A fill is partial or complete by the cumulative quantity it brings; late fills (after
+    /// `Cancelled`/`Expired`) and overfills are accepted and flagged.
+    fn filled(&self, at: At, fill: &OrderFilled) -> Result<OrderView, OrderError> {
+        let order = self.existing(&fill.client_order_id)?;
+        if fill.fill_id.is_empty() {
+            return Err(OrderError::EmptyField { field: "fill_id" });
+        }
+        positive_qty("fill qty", fill.qty)?;
+        positive_price("fill price", fill.price)?;
+        if order.fills.iter().any(|f| f.fill_id == fill.fill_id) {
+            let (client_order_id, fill_id) = (fill.client_order_id.clone(), fill.fill_id.clone());
+            return Err(OrderError::DuplicateFill { client_order_id, fill_id });
+        }
+        let overflow = |what| OrderError::Overflow { what };
+        let cum_qty = order.cum_qty.checked_add(fill.qty).ok_or(overflow("cum_qty"))?;
+        let trigger = if cum_qty >= order.created.qty { OrderTrigger::Fill } else { OrderTrigger::PartialFill };
+        let next = order.state().apply(trigger)?;
+        if order.broker_order_id.is_none() {
+            return Err(OrderError::BrokerConfirmationRequired {
+                client_order_id: fill.client_order_id.clone(),
+                trigger,
+            });
+        }
+        let value = fill.qty.checked_mul(fill.price).ok_or(overflow("fill notional"))?;
+        let notional = order.notional.checked_add(value).ok_or(overflow("notional"))?;
+        let fees = order.fees.checked_add(fill.fee).ok_or(overflow("fees"))?;
+        let avg_px = notional.checked_div(cum_qty).ok_or(overflow("avg_px"))?;
+        let late = matches!(order.status, OrderStatus::Cancelled | OrderStatus::Expired);
+
+        let mut view = order.clone();
+        view.fills.push(Fill {
+            seq: at.seq,
+            ts_ns: at.ts_ns,
+            fill_id: fill.fill_id.clone(),
+            qty: fill.qty,
+            price: fill.price,
+            fee: fill.fee,
+            liquidity: fill.liquidity,
+            venue: fill.venue.clone(),
+            broker_ts_ns: fill.broker_ts_ns,
+            late,
+        });
+        view.cum_qty = cum_qty;
+        view.notional = notional;
+        view.fees = fees;
+        view.avg_px = Some(avg_px);
+        view.late_fill |= late;
+        view.overfill = cum_qty > view.created.qty;
+        view.enter(next, at)?;
+        Ok(view)
+    }
+}
+
+fn positive_qty(field: &'static str, value: Decimal) -> Result<(), OrderError> {
+    if value > Decimal::ZERO { Ok(()) } else { Err(OrderError::NonPositiveQty { field, value }) }
+}
+
+fn positive_price(field: &'static str, value: Decimal) -> Result<(), OrderError> {
+    if value > Decimal::ZERO { Ok(()) } else { Err(OrderError::NonPositivePrice { field, value }) }
+}
+
+fn validate_created(c: &OrderCreated) -> Result<(), OrderError> {
+    for (field, value) in
+        [("client_order_id", c.client_order_id.as_str()), ("strategy", &c.strategy), ("symbol", &c.symbol)]
+    {
+        if value.is_empty() {
+            return Err(OrderError::EmptyField { field });
+        }
+    }
+    positive_qty("qty", c.qty)?;
+    match (c.order_type, c.limit_price) {
+        (OrderType::Limit, None) => return Err(OrderError::MissingLimitPrice),
+        (OrderType::Limit, Some(px)) => positive_price("limit_price", px)?,
+        (OrderType::Market, Some(_)) => return Err(OrderError::LimitPriceOnMarketOrder),
+        (OrderType::Market, None) => {}
+    }
+    for (field, px) in [("decision_price", c.decision_price), ("arrival_price", c.arrival_price)] {
+        if let Some(px) = px {
+            positive_price(field, px)?;
+        }
+    }
+    Ok(())
+}
+
+/// The OMS invariants of one order, recomputed from its fill record.
+fn verify(o: &OrderView) -> Result<(), (&'static str, String)> {
+    let qty = o.created.qty;
+    let fail = |invariant, detail: String| Err((invariant, detail));
+    let overflow = || ("fill record sums", "overflow".to_owned());
+
+    if o.cum_qty < Decimal::ZERO || o.leaves_qty < Decimal::ZERO {
+        return fail("quantities are non-negative", format!("cum {} leaves {}", o.cum_qty, o.leaves_qty));
+    }
+    if o.status.is_terminal() {
+        if !o.leaves_qty.is_zero() {
+            return fail("leaves = 0 when terminal", format!("{:?} leaves {}", o.status, o.leaves_qty));
+        }
+    } else if o.cum_qty.checked_add(o.leaves_qty) != Some(qty) || o.cum_qty >= qty {
+        return fail("cum + leaves = qty while open", format!("cum {} leaves {} qty {qty}", o.cum_qty, o.leaves_qty));
+    }
+    if (o.status == OrderStatus::PendingCancel) != o.before_cancel.is_some() {
+        return fail("before_cancel is set exactly while PendingCancel", format!("{:?}", o.state()));
+    }
+
+    let (mut cum, mut notional, mut fees) = (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
+    for f in &o.fills {
+        cum = cum.checked_add(f.qty).ok_or_else(overflow)?;
+        notional = f.qty.checked_mul(f.price).and_then(|v| notional.checked_add(v)).ok_or_else(overflow)?;
+        fees = fees.checked_add(f.fee).ok_or_else(overflow)?;
+    }
+    if cum != o.cum_qty {
+        return fail("cum = Σ fill qty", format!("cum {} Σ {cum}", o.cum_qty));
+    }
+    if notional != o.notional || fees != o.fees {
+        return fail("notional and fees = Σ over fills", format!("{} {} vs {notional} {fees}", o.notional, o.fees));
+    }
+    let avg_px = if o.fills.is_empty() { None } else { Some(notional.checked_div(cum).ok_or_else(overflow)?) };
+    if avg_px != o.avg_px {
+        return fail("avg px = Σ qty·px / Σ qty", format!("{:?} vs {avg_px:?}", o.avg_px));
+    }
+    if o.overfill != (o.cum_qty > qty) {
+        return fail("overfill flagged iff cum > qty", format!("cum {} qty {qty}", o.cum_qty));
+    }
+    if o.late_fill != o.fills.iter().any(|f| f.late) {
+        return fail("late_fill flagged iff a fill was late", String::new());
+    }
+    if o.transitions.last().map(|t| t.status) != Some(o.status) {
+        return fail("the last transition is the status", format!("{:?}", o.status));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use rust_decimal::Decimal;
+
+    use super::*;
+    use crate::domain::{Side, TimeInForce};
+    use crate::event::{
+        CancelRejected, CancelRequested, OrderAccepted, OrderCancelled, OrderExpired, OrderRejected, OrderSubmitted,
+        ReportIgnored,
+    };
+    use OrderStatus::*;
+
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    fn env(seq: u64) -> Envelope {
+        Envelope {
+            seq,
+            event_id: uuid::Uuid::nil(),
+            ts_ns: seq as i64 * 1_000,
+            stream: String::new(),
+            correlation_id: None,
+            causation_id: None,
+            schema_version: 1,
+        }
+    }
+
+    fn cid(id: &str) -> ClientOrderId {
+        ClientOrderId::from(id)
+    }
+
+    fn created(id: &str, qty: &str) -> OrderCreated {
+        OrderCreated {
+            client_order_id: cid(id),
+            strategy: "s".into(),
+            symbol: "AAPL".into(),
+            side: Side::Buy,
+            order_type: OrderType::Limit,
+            qty: d(qty),
+            limit_price: Some(d("100")),
+            time_in_force: TimeInForce::Day,
+            ttl_s: None,
+            decision_price: None,
+            arrival_price: None,
+            execution_id: None,
+            slice_id: None,
+        }
+    }
+
+    fn fill(id: &str, fill_id: &str, qty: &str, price: &str) -> Event {
+        Event::OrderFilled(OrderFilled {
+            client_order_id: cid(id),
+            fill_id: FillId::from(fill_id),
+            qty: d(qty),
+            price: d(price),
+            fee: d("0.5"),
+            liquidity: LiquiditySide::Taker,
+            venue: "X".into(),
+            broker_ts_ns: 0,
+        })
+    }
+
+    fn submitted(id: &str) -> Event {
+        OrderSubmitted { client_order_id: cid(id) }.into()
+    }
+
+    fn accepted(id: &str, broker: &str) -> Event {
+        OrderAccepted { client_order_id: cid(id), broker_order_id: BrokerOrderId::from(broker) }.into()
+    }
+
+    /// Applies `events` from seq 1, asserting each is accepted by both `check` and `apply`.
+    fn run(events: &[Event]) -> Oms {
+        let mut oms = Oms::new();
+        for (i, ev) in events.iter().enumerate() {
+            oms.check(ev).unwrap_or_else(|e| panic!("event {i} refused: {e}"));
+            oms.apply(&env(i as u64 + 1), ev).unwrap();
+        }
+        oms
+    }
+
+    fn working(id: &str, qty: &str) -> Vec<Event> {
+        vec![created(id, qty).into(), submitted(id), accepted(id, "b-1")]
+    }
+
+    #[test]
+    fn full_lifecycle_tracks_quantities_avg_px_fees_and_transitions() {
+        let mut evs = working("o", "10");
+        evs.push(fill("o", "f1", "4", "100"));
+        evs.push(fill("o", "f2", "6", "101"));
+        let oms = run(&evs);
+        let o = oms.get(&cid("o")).unwrap();
+        assert_eq!(o.status, Filled);
+        assert_eq!((o.cum_qty, o.leaves_qty), (d("10"), d("0")));
+        assert_eq!(o.avg_px, Some(d("100.6")));
+        assert_eq!(o.fees, d("1.0"));
+        assert_eq!(o.broker_order_id, Some(BrokerOrderId::from("b-1")));
+        let statuses: Vec<_> = o.transitions.iter().map(|t| (t.seq, t.ts_ns, t.status)).collect();
+        assert_eq!(
+            statuses,
+            [
+                (1, 1000, Pending),
+                (2, 2000, Submitted),
+                (3, 3000, Accepted),
+                (4, 4000, PartiallyFilled),
+                (5, 5000, Filled)
+            ]
+        );
+        assert!(!o.late_fill && !o.overfill);
+    }
+
+    #[test]
+    fn repeated_partial_fills_record_no_extra_transition() {
+        let mut evs = working("o", "10");
+        evs.extend([fill("o", "f1", "1", "100"), fill("o", "f2", "1", "100")]);
+        let o = run(&evs).get(&cid("o")).unwrap().clone();
+        assert_eq!(o.transitions.len(), 4);
+        assert_eq!(o.leaves_qty, d("8"));
+    }
+
+    #[test]
+    fn a_fill_can_beat_a_cancel_and_a_rejected_cancel_returns_to_partially_filled() {
+        let mut evs = working("o", "10");
+        evs.push(CancelRequested { client_order_id: cid("o") }.into());
+        evs.push(fill("o", "f1", "3", "100"));
+        let oms = run(&evs);
+        let o = oms.get(&cid("o")).unwrap();
+        assert_eq!((o.status, o.before_cancel, o.leaves_qty), (PendingCancel, Some(PartiallyFilled), d("7")));
+        evs.push(CancelRejected { client_order_id: cid("o"), reason: "too late".into() }.into());
+        let o = run(&evs).get(&cid("o")).unwrap().clone();
+        assert_eq!((o.status, o.before_cancel), (PartiallyFilled, None));
+    }
+
+    #[test]
+    fn a_complete_fill_while_pending_cancel_fills_the_order() {
+        let mut evs = working("o", "10");
+        evs.push(CancelRequested { client_order_id: cid("o") }.into());
+        evs.push(fill("o", "f1", "10", "100"));
+        assert_eq!(run(&evs).get(&cid("o")).unwrap().status, Filled);
+    }
+
+    #[test]
+    fn a_late_fill_after_cancel_is_kept_and_flagged_and_the_status_stays_cancelled() {
+        let mut evs = working("o", "10");
+        evs.push(fill("o", "f1", "2", "100"));
+        evs.push(OrderCancelled { client_order_id: cid("o") }.into());
+        evs.push(fill("o", "f2", "3", "102"));
+        let oms = run(&evs);
+        let o = oms.get(&cid("o")).unwrap();
+        assert_eq!((o.status, o.cum_qty, o.leaves_qty), (Cancelled, d("5"), d("0")));
+        assert!(o.late_fill && !o.overfill);
+        assert!(o.fills[1].late && !o.fills[0].late);
+        assert_eq!(o.transitions.last().unwrap().status, Cancelled);
+    }
+
+    #[test]
+    fn a_late_fill_after_expiry_is_kept() {
+        let mut evs = working("o", "10");
+        evs.push(OrderExpired { client_order_id: cid("o") }.into());
+        evs.push(fill("o", "f1", "2", "100"));
+        let o = run(&evs).get(&cid("o")).unwrap().clone();
+        assert_eq!((o.status, o.cum_qty, o.late_fill), (Expired, d("2"), true));
+    }
+
+    #[test]
+    fn overfills_are_accepted_and_flagged() {
+        let mut evs = working("o", "10");
+        evs.push(fill("o", "f1", "12", "100"));
+        evs.push(fill("o", "f2", "1", "100"));
+        let o = run(&evs).get(&cid("o")).unwrap().clone();
+        assert_eq!((o.status, o.cum_qty, o.leaves_qty), (Filled, d("13"), d("0")));
+        assert!(o.overfill && !o.late_fill);
+    }
+
+    #[test]
+    fn refusals_are_typed_and_change_nothing() {
+        let oms = run(&working("o", "10"));
+        let cases: Vec<(Event, OrderError)> = vec![
+            (created("o", "1").into(), OrderError::DuplicateOrder { client_order_id: cid("o") }),
+            (submitted("x"), OrderError::UnknownOrder { client_order_id: cid("x") }),
+            (submitted("o"), OrderError::InvalidTransition { from: Accepted, trigger: OrderTrigger::Submit }),
+            (fill("o", "", "1", "1"), OrderError::EmptyField { field: "fill_id" }),
+            (fill("o", "f", "0", "1"), OrderError::NonPositiveQty { field: "fill qty", value: d("0") }),
+            (fill("o", "f", "1", "-1"), OrderError::NonPositivePrice { field: "fill price", value: d("-1") }),
+        ];
+        for (ev, want) in cases {
+            assert_eq!(oms.check(&ev), Err(want.clone()));
+            let mut after = oms.clone();
+            let err = after.apply(&env(99), &ev).unwrap_err();
+            assert_eq!(err, InvariantViolation::new(99, ViolationKind::Refused(want)));
+            assert_eq!(after, oms, "a refused apply changes nothing");
+        }
+    }
+
+    #[test]
+    fn duplicate_fill_ids_are_refused() {
+        let mut evs = working("o", "10");
+        evs.push(fill("o", "f1", "1", "100"));
+        let oms = run(&evs);
+        let want = OrderError::DuplicateFill { client_order_id: cid("o"), fill_id: FillId::from("f1") };
+        assert_eq!(oms.check(&fill("o", "f1", "2", "100")), Err(want));
+        // The same fill id on another order is fine.
+        let mut evs2 = evs.clone();
+        evs2.extend(working("p", "10"));
+        evs2.push(fill("p", "f1", "1", "100"));
+        run(&evs2);
+    }
+
+    #[test]
+    fn accept_or_fill_without_a_broker_order_id_needs_confirmation() {
+        let oms = run(&[created("o", "10").into(), submitted("o")]);
+        let needs = |trigger| OrderError::BrokerConfirmationRequired { client_order_id: cid("o"), trigger };
+        assert_eq!(oms.check(&accepted("o", "")), Err(needs(OrderTrigger::Accept)));
+        assert_eq!(oms.check(&fill("o", "f", "1", "1")), Err(needs(OrderTrigger::PartialFill)));
+        assert_eq!(oms.check(&fill("o", "f", "10", "1")), Err(needs(OrderTrigger::Fill)));
+        // A cancelled-before-accept order cannot take a (late) fill either.
+        let oms =
+            run(&[created("o", "10").into(), submitted("o"), OrderCancelled { client_order_id: cid("o") }.into()]);
+        assert_eq!(oms.check(&fill("o", "f", "1", "1")), Err(needs(OrderTrigger::PartialFill)));
+    }
+
+    #[test]
+    fn terminal_orders_refuse_further_lifecycle_events() {
+        let oms = run(&[
+            created("o", "10").into(),
+            submitted("o"),
+            OrderRejected { client_order_id: cid("o"), reason: "r".into() }.into(),
+        ]);
+        let ev = OrderCancelled { client_order_id: cid("o") }.into();
+        assert_eq!(oms.check(&ev), Err(OrderError::TerminalState { status: Rejected, trigger: OrderTrigger::Cancel }));
+    }
+
+    #[test]
+    fn order_creation_is_validated() {
+        let oms = Oms::new();
+        let mut c = created("o", "0");
+        assert_eq!(oms.check(&c.clone().into()), Err(OrderError::NonPositiveQty { field: "qty", value: d("0") }));
+        c.qty = d("1");
+        c.limit_price = None;
+        assert_eq!(oms.check(&c.clone().into()), Err(OrderError::MissingLimitPrice));
+        c.limit_price = Some(d("0"));
+        assert_eq!(
+            oms.check(&c.clone().into()),
+            Err(OrderError::NonPositivePrice { field: "limit_price", value: d("0") })
+        );
+        c.order_type = OrderType::Market;
+        assert_eq!(oms.check(&c.clone().into()), Err(OrderError::LimitPriceOnMarketOrder));
+        c.limit_price = None;
+        c.arrival_price = Some(d("-2"));
+        assert_eq!(
+            oms.check(&c.clone().into()),
+            Err(OrderError::NonPositivePrice { field: "arrival_price", value: d("-2") })
+        );
+        c.arrival_price = None;
+        c.symbol.clear();
+        assert_eq!(oms.check(&c.clone().into()), Err(OrderError::EmptyField { field: "symbol" }));
+        c.symbol = "X".into();
+        assert_eq!(oms.check(&c.into()), Ok(()));
+    }
+
+    #[test]
+    fn overflowing_fills_are_refused_not_panicking() {
+        let mut evs = working("o", "10");
+        evs.push(fill("o", "f1", "1", "100"));
+        let oms = run(&evs);
+        let huge = Decimal::MAX.to_string();
+        assert_eq!(oms.check(&fill("o", "f2", &huge, &huge)), Err(OrderError::Overflow { what: "cum_qty" }));
+        assert_eq!(oms.check(&fill("o", "f2", "2", &huge)), Err(OrderError::Overflow { what: "fill notional" }));
+    }
+
+    #[test]
+    fn report_ignored_changes_nothing() {
+        let mut oms = run(&working("o", "10"));
+        let before = oms.clone();
+        let ev = ReportIgnored {
+            client_order_id: Some(cid("o")),
+            broker_order_id: None,
+            reason: "dup".into(),
+            report: "r".into(),
+        };
+        oms.apply(&env(9), &ev.into()).unwrap();
+        assert_eq!(oms, before);
+    }
+
+    #[test]
+    fn apply_reports_a_broken_invariant_in_a_corrupt_snapshot_instead_of_panicking() {
+        let mut oms = run(&working("o", "10"));
+        // Corrupt the snapshot: a cumulative quantity no fill accounts for.
+        oms.orders.get_mut(&cid("o")).unwrap().cum_qty = d("3");
+        let err = oms.apply(&env(7), &CancelRequested { client_order_id: cid("o") }.into()).unwrap_err();
+        assert_eq!(err.seq, 7);
+        assert!(matches!(err.kind, ViolationKind::Broken { invariant: "cum = Σ fill qty", .. }), "{err}");
+    }
+
+    #[test]
+    fn oms_round_trips_through_json_and_bincode() {
+        let mut evs = working("o", "10");
+        evs.push(fill("o", "f1", "4", "100.25"));
+        let oms = run(&evs);
+        let json = serde_json::to_string(&oms).unwrap();
+        assert_eq!(serde_json::from_str::<Oms>(&json).unwrap(), oms);
+        let bytes = bincode::serde::encode_to_vec(&oms, bincode::config::standard()).unwrap();
+        let (back, _): (Oms, usize) = bincode::serde::decode_from_slice(&bytes, bincode::config::standard()).unwrap();
+        assert_eq!(back, oms);
+    }
+}
