@@ -8,3 +8,4 @@ pub mod domain;
 pub mod event;
 pub mod journal;
 pub mod projection;
+pub mod replay;

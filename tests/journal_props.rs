@@ -47,7 +47,7 @@ proptest! {
             hasher.update(record.body);
             prev = *hasher.finalize().as_bytes();
             assert_eq!(prev, record.hash.0, "chain at seq {}", record.seq);
-            Ok(())
+            Ok(std::ops::ControlFlow::Continue(()))
         }).unwrap();
         prop_assert_eq!(prev, journal.head().hash.0);
         prop_assert_eq!(journal.verify().unwrap().events, drafts.len() as u64);

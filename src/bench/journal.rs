@@ -163,7 +163,7 @@ impl JournalBench {
             let decoded = record.decode::<Opaque>()?;
             count += 1;
             std::hint::black_box(decoded);
-            Ok(())
+            Ok(std::ops::ControlFlow::Continue(()))
         })?;
         let elapsed = start.elapsed();
         anyhow::ensure!(count == self.events, "replay saw {count} of {} events", self.events);

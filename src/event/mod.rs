@@ -10,6 +10,7 @@
 //! tagged serde shapes (bincode cannot decode them).
 
 pub mod order;
+pub mod synthetic;
 
 use serde::{Deserialize, Serialize};
 

@@ -7,6 +7,7 @@
 
 use std::collections::VecDeque;
 use std::marker::PhantomData;
+use std::ops::ControlFlow;
 
 use serde::de::DeserializeOwned;
 
@@ -125,13 +126,13 @@ impl Reader {
         Ok(blocks)
     }
 
-    /// Calls `f` with every record in `from_seq..=upto`, verified, in order. Returns the
-    /// last record visited (or `None` if there was none).
+    /// Calls `f` with every record in `from_seq..=upto`, verified, in order, until `f` breaks.
+    /// Returns the last record visited (or `None` if there was none).
     pub fn for_each(
         &self,
         from_seq: u64,
         upto: u64,
-        mut f: impl FnMut(RecordRef<'_>) -> Result<()>,
+        mut f: impl FnMut(RecordRef<'_>) -> Result<ControlFlow<()>>,
     ) -> Result<Option<Head>> {
         let mut last = None;
         for block in self.blocks_prefetched(from_seq, upto)? {
@@ -144,7 +145,9 @@ impl Reader {
                     return Ok(last);
                 }
                 last = Some(Head { seq: record.seq, hash: record.hash });
-                f(record)?;
+                if f(record)?.is_break() {
+                    return Ok(last);
+                }
             }
         }
         Ok(last)

@@ -1,0 +1,92 @@
+//! Projection checkpoints: the [`Views`] as of a seq, kept in the journal's snapshot store so
+//! a replay folds only the tail.
+//!
+//! Stored as `bincode(Header) ‖ bincode(Views)`. The header carries a format version (a
+//! checkpoint written by a build with other view types is skipped, not misread) and the
+//! engine time of its last record (for `--until-time`). A checkpoint is a cache: one that
+//! cannot be used is skipped with a warning and the replay falls back to an older one or to
+//! genesis.
+
+use serde::{Deserialize, Serialize};
+
+use super::{ReplayError, Replayed, Until};
+use crate::journal::{Head, Journal, JournalError};
+use crate::projection::Views;
+
+/// The snapshot-store name of the order views.
+pub const NAME: &str = "views";
+/// Bumped whenever the shape of [`Views`] (or anything in it) changes.
+pub const FORMAT: u32 = 1;
+/// Checkpoints kept after a save; older ones are pruned.
+pub const KEEP: usize = 3;
+
+/// Checkpoints are our own CRC-checked bytes, often far above the journal's per-record limit.
+const LIMIT: usize = 1 << 36;
+
+fn config() -> impl bincode::config::Config {
+    bincode::config::standard().with_limit::<LIMIT>()
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Header {
+    format: u32,
+    /// Engine time of the last record folded, if any.
+    ts_ns: Option<i64>,
+}
+
+/// Saves `state` as a checkpoint and prunes all but the newest [`KEEP`].
+pub fn save(journal: &Journal, state: &Replayed) -> Result<usize, JournalError> {
+    let mut data = Vec::new();
+    let header = Header { format: FORMAT, ts_ns: state.ts_ns };
+    let encode = |e: bincode::error::EncodeError| JournalError::Encode(e.to_string());
+    bincode::serde::encode_into_std_write(&header, &mut data, config()).map_err(encode)?;
+    bincode::serde::encode_into_std_write(&state.views, &mut data, config()).map_err(encode)?;
+    let store = journal.snapshots()?;
+    store.save(NAME, state.at, &data)?;
+    store.prune(NAME, KEEP)?;
+    Ok(data.len())
+}
+
+/// The newest usable checkpoint for a replay to `until`, as a starting state.
+pub fn load(journal: &Journal, until: Until) -> Result<Option<Replayed>, ReplayError> {
+    let store = journal.snapshots()?;
+    let mut bound = match until {
+        Until::Seq(seq) => seq.min(journal.head().seq),
+        Until::Head | Until::Time(_) => journal.head().seq,
+    };
+    loop {
+        let Some(snapshot) = store.load_latest(NAME, bound)? else { return Ok(None) };
+        match decode(&snapshot.data, until) {
+            Ok(Some((ts_ns, views))) => {
+                let at = Head { seq: snapshot.seq, hash: snapshot.hash };
+                return Ok(Some(Replayed { views, at, ts_ns, from_snapshot: Some(snapshot.seq), folded: 0 }));
+            }
+            Ok(None) => {}
+            Err(reason) => tracing::warn!(seq = snapshot.seq, %reason, "skipping an unusable views checkpoint"),
+        }
+        match snapshot.seq.checked_sub(1) {
+            Some(older) => bound = older,
+            None => return Ok(None),
+        }
+    }
+}
+
+/// The checkpoint's views, `None` if it lies after `until`'s time, or why it is unusable.
+fn decode(data: &[u8], until: Until) -> Result<Option<(Option<i64>, Views)>, String> {
+    let (header, used): (Header, usize) =
+        bincode::serde::decode_from_slice(data, config()).map_err(|e| format!("header: {e}"))?;
+    if header.format != FORMAT {
+        return Err(format!("format {} (this build reads {FORMAT})", header.format));
+    }
+    if let (Until::Time(limit), Some(ts)) = (until, header.ts_ns)
+        && ts > limit
+    {
+        return Ok(None);
+    }
+    let (views, read): (Views, usize) =
+        bincode::serde::decode_from_slice(&data[used..], config()).map_err(|e| format!("views: {e}"))?;
+    if used + read != data.len() {
+        return Err(format!("{} trailing bytes", data.len() - used - read));
+    }
+    Ok(Some((header.ts_ns, views)))
+}
