@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::bench::journal::JournalBench;
+use crate::bench::replay::ReplayBench;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -31,6 +32,20 @@ pub enum Bench {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Rebuilding the order views: from genesis (events/s) and from a checkpoint (open ms).
+    Replay {
+        /// Events replayed from genesis.
+        #[arg(long, default_value_t = 1_000_000)]
+        events: u64,
+        /// Events in the journal opened from a checkpoint.
+        #[arg(long, default_value_t = 10_000_000)]
+        snapshot_events: u64,
+        /// Events after the checkpoint, folded at open.
+        #[arg(long, default_value_t = 10_000)]
+        tail_events: u64,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
 }
 
 pub fn run(bench: &Bench) -> anyhow::Result<ExitCode> {
@@ -44,11 +59,26 @@ pub fn run(bench: &Bench) -> anyhow::Result<ExitCode> {
                 latency_events: *latency_events,
             }
             .run()?;
-            match format {
-                Format::Table => print!("{}", report.table()),
-                Format::Json => println!("{}", serde_json::to_string(&report)?),
-            }
+            print_report(*format, &report.table(), &report)?;
+        }
+        Bench::Replay { events, snapshot_events, tail_events, format } => {
+            let bench = ReplayBench {
+                events: *events,
+                snapshot_events: *snapshot_events,
+                tail_events: *tail_events,
+                ..ReplayBench::default()
+            };
+            let report = bench.run()?;
+            print_report(*format, &report.table(), &report)?;
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn print_report(format: Format, table: &str, report: &impl serde::Serialize) -> anyhow::Result<()> {
+    match format {
+        Format::Table => print!("{table}"),
+        Format::Json => println!("{}", serde_json::to_string(report)?),
+    }
+    Ok(())
 }

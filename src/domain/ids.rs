@@ -1,7 +1,9 @@
-//! Identifier newtypes over `String`, serialized as the bare string.
+//! Identifier newtypes, serialized as the bare string. Stored as a `CompactString`: ids up to
+//! 24 bytes live inline, so decoding, cloning and keying by them allocate nothing.
 
 use std::fmt;
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 macro_rules! string_id {
@@ -9,11 +11,11 @@ macro_rules! string_id {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[serde(transparent)]
-        pub struct $name(String);
+        pub struct $name(CompactString);
 
         impl $name {
             /// Wraps `id` as is (validation belongs to the decision step, see `Oms::check`).
-            pub fn new(id: impl Into<String>) -> Self {
+            pub fn new(id: impl Into<CompactString>) -> Self {
                 Self(id.into())
             }
 
@@ -34,13 +36,13 @@ macro_rules! string_id {
 
         impl From<&str> for $name {
             fn from(id: &str) -> Self {
-                Self(id.to_owned())
+                Self(id.into())
             }
         }
 
         impl From<String> for $name {
             fn from(id: String) -> Self {
-                Self(id)
+                Self(id.into())
             }
         }
     };

@@ -1,6 +1,7 @@
 //! The pure order domain: value types, ids, the order state machine and its errors.
 //! No I/O and no clock: everything here is a function of its inputs.
 
+pub mod decimal;
 mod error;
 mod ids;
 mod liquidity;

@@ -14,15 +14,19 @@ pub struct OrderCreated {
     pub symbol: String,
     pub side: Side,
     pub order_type: OrderType,
+    #[serde(with = "crate::domain::decimal")]
     pub qty: Decimal,
     /// Required for a limit order, absent for a market order.
+    #[serde(with = "crate::domain::decimal::option")]
     pub limit_price: Option<Decimal>,
     pub time_in_force: TimeInForce,
     /// Time to live in seconds, if the strategy set one.
     pub ttl_s: Option<u64>,
     /// The price when the decision to trade was made (implementation-shortfall benchmark).
+    #[serde(with = "crate::domain::decimal::option")]
     pub decision_price: Option<Decimal>,
     /// The price when the order reached the market.
+    #[serde(with = "crate::domain::decimal::option")]
     pub arrival_price: Option<Decimal>,
     /// The parent execution (algo) this order is a child of.
     pub execution_id: Option<String>,
@@ -62,9 +66,12 @@ pub struct OrderRejected {
 pub struct OrderFilled {
     pub client_order_id: ClientOrderId,
     pub fill_id: FillId,
+    #[serde(with = "crate::domain::decimal")]
     pub qty: Decimal,
+    #[serde(with = "crate::domain::decimal")]
     pub price: Decimal,
     /// Fees paid (negative for a rebate), in the quote currency.
+    #[serde(with = "crate::domain::decimal")]
     pub fee: Decimal,
     pub liquidity: LiquiditySide,
     pub venue: String,

@@ -4,7 +4,7 @@
 //! - [`Oms`]: every order, its status, quantities and fills; also the decision-step validator.
 //! - [`Positions`]: per (strategy, symbol), average cost, realized PnL and fees.
 //! - [`ExecutionReports`]: FIX 4.4-style execution reports.
-//! - [`Views`]: all three, applied atomically.
+//! - [`Views`]: the OMS and positions, applied atomically (reports are derived per event).
 
 mod oms;
 mod positions;
@@ -19,17 +19,18 @@ use serde::{Deserialize, Serialize};
 use crate::event::Event;
 use crate::journal::Envelope;
 
-pub use oms::{Fill, Oms, OrderView, Transition};
+pub use oms::{Fill, Oms, OrderIndex, OrderView, Transition};
 pub use positions::{Position, PositionKey, Positions};
 pub use reports::{ExecType, ExecutionReport, ExecutionReports, OrdStatus};
 pub use violation::{InvariantViolation, ViolationKind};
 
-/// The order projections together, as snapshotted.
+/// The order projections that hold state, together, as checkpointed. Execution reports are
+/// not state: each is a pure function of an event and the order after it, produced on demand
+/// by [`ExecutionReports::apply`] (so memory does not grow with the report history).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Views {
     pub oms: Oms,
     pub positions: Positions,
-    pub reports: ExecutionReports,
 }
 
 impl Views {
@@ -37,18 +38,16 @@ impl Views {
         Views::default()
     }
 
-    /// Folds one journaled event into all three views, atomically: every view is computed
-    /// first, and nothing changes unless all succeed.
+    /// Folds one journaled event into every view, atomically: if any view refuses it, nothing
+    /// changes.
     pub fn apply(&mut self, env: &Envelope, event: &Event) -> Result<(), InvariantViolation> {
-        let order = self.oms.prepare(env, event)?;
-        // Positions read the order's identity, which the event does not change.
-        let position = self.positions.prepare(env, event, &self.oms)?;
-        let report = order.as_ref().and_then(|order| ExecutionReport::for_event(env, event, order));
-        self.oms.commit(order);
-        if let Some(position) = position {
-            self.positions.commit(position);
+        let undo = self.oms.apply_undoable(env, event)?;
+        if let Event::OrderFilled(fill) = event
+            && let Err(violation) = self.positions.apply_fill(env, fill, &self.oms)
+        {
+            self.oms.undo(undo);
+            return Err(violation);
         }
-        self.reports.commit(report);
         Ok(())
     }
 }

@@ -1,12 +1,13 @@
 //! The order management view: every order by client order id, folded from order events.
 //!
 //! [`Oms::check`] is the decision-step validator (would this event be a valid transition?) and
-//! [`Oms::apply`] the fold. Both run the same code, so `apply` cannot accept what `check`
-//! refuses; `apply` also re-verifies the touched order's invariants against its fill record.
+//! [`Oms::apply`] the fold. Both run the same `plan` (pure), so `apply` cannot accept what
+//! `check` refuses; `apply` then executes the plan in place (no copy of the order), re-verifies
+//! the touched order's invariants against its fill record, and restores it if they fail.
 
-use std::collections::BTreeMap;
-
+use indexmap::IndexMap;
 use rust_decimal::Decimal;
+use rustc_hash::FxBuildHasher;
 use serde::{Deserialize, Serialize};
 
 use super::{InvariantViolation, ViolationKind};
@@ -30,8 +31,11 @@ pub struct Fill {
     pub seq: u64,
     pub ts_ns: i64,
     pub fill_id: FillId,
+    #[serde(with = "crate::domain::decimal")]
     pub qty: Decimal,
+    #[serde(with = "crate::domain::decimal")]
     pub price: Decimal,
+    #[serde(with = "crate::domain::decimal")]
     pub fee: Decimal,
     pub liquidity: LiquiditySide,
     pub venue: String,
@@ -48,14 +52,19 @@ pub struct OrderView {
     pub status: OrderStatus,
     /// While `PendingCancel`: the status a rejected cancel returns to.
     pub before_cancel: Option<OrderStatus>,
+    #[serde(with = "crate::domain::decimal")]
     pub cum_qty: Decimal,
     /// `qty - cum_qty` while open; 0 once terminal.
+    #[serde(with = "crate::domain::decimal")]
     pub leaves_qty: Decimal,
     /// Σ qty·px / Σ qty over all fills; `None` before the first fill.
+    #[serde(with = "crate::domain::decimal::option")]
     pub avg_px: Option<Decimal>,
     /// Σ qty·px over all fills.
+    #[serde(with = "crate::domain::decimal")]
     pub notional: Decimal,
     /// Σ fee over all fills.
+    #[serde(with = "crate::domain::decimal")]
     pub fees: Decimal,
     pub broker_order_id: Option<BrokerOrderId>,
     /// Every fill, in journal order (late fills and overfills included).
@@ -78,6 +87,24 @@ impl OrderView {
         OrderState { status: self.status, before_cancel: self.before_cancel }
     }
 
+    fn created(at: At, created: &OrderCreated) -> OrderView {
+        OrderView {
+            created: created.clone(),
+            status: OrderStatus::Pending,
+            before_cancel: None,
+            cum_qty: Decimal::ZERO,
+            leaves_qty: created.qty,
+            avg_px: None,
+            notional: Decimal::ZERO,
+            fees: Decimal::ZERO,
+            broker_order_id: None,
+            fills: Vec::new(),
+            transitions: vec![Transition { seq: at.seq, ts_ns: at.ts_ns, status: OrderStatus::Pending }],
+            late_fill: false,
+            overfill: false,
+        }
+    }
+
     fn enter(&mut self, next: OrderState, at: At) -> Result<(), OrderError> {
         self.leaves_qty = if next.status.is_terminal() {
             Decimal::ZERO
@@ -93,10 +120,14 @@ impl OrderView {
     }
 }
 
-/// Every order by client order id.
+/// The hasher of the order index: fixed (no per-process random seed), fast on short ids.
+/// Iteration never depends on it: the map iterates in insertion (journal) order.
+pub type OrderIndex = IndexMap<ClientOrderId, OrderView, FxBuildHasher>;
+
+/// Every order by client order id, in creation (journal) order.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Oms {
-    orders: BTreeMap<ClientOrderId, OrderView>,
+    orders: OrderIndex,
 }
 
 /// Where in the journal an event sits.
@@ -104,6 +135,82 @@ pub struct Oms {
 struct At {
     seq: u64,
     ts_ns: i64,
+}
+
+/// What an event will do to the OMS, decided from the current state without changing it.
+enum Plan<'e> {
+    Nothing,
+    Create(&'e OrderCreated),
+    Move { id: &'e ClientOrderId, next: OrderState, broker_order_id: Option<&'e BrokerOrderId> },
+    Fill { fill: &'e OrderFilled, next: OrderState, sums: FillSums },
+}
+
+/// An order's running sums after a fill.
+struct FillSums {
+    cum_qty: Decimal,
+    notional: Decimal,
+    fees: Decimal,
+    avg_px: Decimal,
+    late: bool,
+}
+
+/// How to take back an executed plan: the touched order's previous scalars (vectors only
+/// grow, so their old lengths suffice).
+pub(super) enum Undo {
+    Nothing,
+    Remove(ClientOrderId),
+    Restore { index: usize, saved: Saved },
+}
+
+pub(super) struct Saved {
+    status: OrderStatus,
+    before_cancel: Option<OrderStatus>,
+    cum_qty: Decimal,
+    leaves_qty: Decimal,
+    avg_px: Option<Decimal>,
+    notional: Decimal,
+    fees: Decimal,
+    broker_order_id: Option<Option<BrokerOrderId>>,
+    fills: usize,
+    transitions: usize,
+    late_fill: bool,
+    overfill: bool,
+}
+
+impl Saved {
+    fn of(o: &OrderView) -> Saved {
+        Saved {
+            status: o.status,
+            before_cancel: o.before_cancel,
+            cum_qty: o.cum_qty,
+            leaves_qty: o.leaves_qty,
+            avg_px: o.avg_px,
+            notional: o.notional,
+            fees: o.fees,
+            broker_order_id: None,
+            fills: o.fills.len(),
+            transitions: o.transitions.len(),
+            late_fill: o.late_fill,
+            overfill: o.overfill,
+        }
+    }
+
+    fn restore(self, o: &mut OrderView) {
+        o.status = self.status;
+        o.before_cancel = self.before_cancel;
+        o.cum_qty = self.cum_qty;
+        o.leaves_qty = self.leaves_qty;
+        o.avg_px = self.avg_px;
+        o.notional = self.notional;
+        o.fees = self.fees;
+        if let Some(broker_order_id) = self.broker_order_id {
+            o.broker_order_id = broker_order_id;
+        }
+        o.fills.truncate(self.fills);
+        o.transitions.truncate(self.transitions);
+        o.late_fill = self.late_fill;
+        o.overfill = self.overfill;
+    }
 }
 
 impl Oms {
@@ -115,69 +222,83 @@ impl Oms {
         self.orders.get(client_order_id)
     }
 
-    /// Every order, ordered by client order id.
-    pub fn orders(&self) -> &BTreeMap<ClientOrderId, OrderView> {
+    /// Every order, in creation (journal) order.
+    pub fn orders(&self) -> &OrderIndex {
         &self.orders
     }
 
     /// The decision-step validator: `Ok` if applying `event` is a valid transition.
     /// `ReportIgnored` is always valid (it changes nothing).
     pub fn check(&self, event: &Event) -> Result<(), OrderError> {
-        self.next_view(At { seq: 0, ts_ns: 0 }, event).map(|_| ())
+        self.plan(event).map(|_| ())
     }
 
     /// Folds one journaled event. On error nothing changes.
     pub fn apply(&mut self, env: &Envelope, event: &Event) -> Result<(), InvariantViolation> {
-        let next = self.prepare(env, event)?;
-        self.commit(next);
-        Ok(())
+        self.apply_undoable(env, event).map(|_| ())
     }
 
-    /// The touched order after `event`, validated and verified, without changing `self`.
-    pub(super) fn prepare(&self, env: &Envelope, event: &Event) -> Result<Option<OrderView>, InvariantViolation> {
-        let at = At { seq: env.seq, ts_ns: env.ts_ns };
-        let next =
-            self.next_view(at, event).map_err(|e| InvariantViolation::new(env.seq, ViolationKind::Refused(e)))?;
-        if let Some(order) = &next {
-            verify(order).map_err(|(invariant, detail)| {
-                let client_order_id = order.client_order_id().clone();
-                InvariantViolation::new(env.seq, ViolationKind::Broken { client_order_id, invariant, detail })
-            })?;
+    /// Folds one event in place and verifies the touched order; on error nothing changes.
+    /// Returns how to take it back (for an all-or-nothing apply across views).
+    pub(super) fn apply_undoable(&mut self, env: &Envelope, event: &Event) -> Result<Undo, InvariantViolation> {
+        let refused = |e| InvariantViolation::new(env.seq, ViolationKind::Refused(e));
+        let plan = self.plan(event).map_err(refused)?;
+        let (undo, index) = self.execute(At { seq: env.seq, ts_ns: env.ts_ns }, plan).map_err(refused)?;
+        let Some(index) = index else { return Ok(undo) };
+        let order = &self.orders[index];
+        if let Err((invariant, detail)) = verify(order) {
+            let client_order_id = order.client_order_id().clone();
+            self.undo(undo);
+            return Err(InvariantViolation::new(env.seq, ViolationKind::Broken { client_order_id, invariant, detail }));
         }
-        Ok(next)
+        Ok(undo)
     }
 
-    pub(super) fn commit(&mut self, next: Option<OrderView>) {
-        if let Some(order) = next {
-            self.orders.insert(order.client_order_id().clone(), order);
+    /// Takes back the last [`Oms::apply_undoable`].
+    pub(super) fn undo(&mut self, undo: Undo) {
+        match undo {
+            Undo::Nothing => {}
+            Undo::Remove(id) => {
+                let removed = self.orders.pop();
+                debug_assert!(removed.is_some_and(|(last, _)| last == id), "undo removes the order it created");
+            }
+            Undo::Restore { index, saved } => saved.restore(&mut self.orders[index]),
         }
     }
 
-    /// The touched order's next version, or why the event is refused.
-    fn next_view(&self, at: At, event: &Event) -> Result<Option<OrderView>, OrderError> {
+    /// What `event` would do, or why it is refused. Pure: the decision step.
+    fn plan<'e>(&self, event: &'e Event) -> Result<Plan<'e>, OrderError> {
         use OrderTrigger::*;
-        let view = match event {
-            Event::OrderCreated(created) => self.create(at, created)?,
-            Event::OrderDenied(e) => self.moved(at, &e.client_order_id, Deny)?,
-            Event::OrderSubmitted(e) => self.moved(at, &e.client_order_id, Submit)?,
+        let moved = |id: &'e ClientOrderId, trigger| -> Result<Plan<'e>, OrderError> {
+            let next = self.existing(id)?.state().apply(trigger)?;
+            Ok(Plan::Move { id, next, broker_order_id: None })
+        };
+        match event {
+            Event::OrderCreated(created) => {
+                if self.orders.contains_key(&created.client_order_id) {
+                    return Err(OrderError::DuplicateOrder { client_order_id: created.client_order_id.clone() });
+                }
+                validate_created(created)?;
+                Ok(Plan::Create(created))
+            }
+            Event::OrderDenied(e) => moved(&e.client_order_id, Deny),
+            Event::OrderSubmitted(e) => moved(&e.client_order_id, Submit),
             Event::OrderAccepted(e) => {
-                let mut view = self.moved(at, &e.client_order_id, Accept)?;
+                let Plan::Move { id, next, .. } = moved(&e.client_order_id, Accept)? else { unreachable!() };
                 if e.broker_order_id.is_empty() {
                     let client_order_id = e.client_order_id.clone();
                     return Err(OrderError::BrokerConfirmationRequired { client_order_id, trigger: Accept });
                 }
-                view.broker_order_id = Some(e.broker_order_id.clone());
-                view
+                Ok(Plan::Move { id, next, broker_order_id: Some(&e.broker_order_id) })
             }
-            Event::OrderRejected(e) => self.moved(at, &e.client_order_id, Reject)?,
-            Event::OrderFilled(fill) => self.filled(at, fill)?,
-            Event::CancelRequested(e) => self.moved(at, &e.client_order_id, CancelRequest)?,
-            Event::OrderCancelled(e) => self.moved(at, &e.client_order_id, Cancel)?,
-            Event::CancelRejected(e) => self.moved(at, &e.client_order_id, CancelReject)?,
-            Event::OrderExpired(e) => self.moved(at, &e.client_order_id, Expire)?,
-            Event::ReportIgnored(_) => return Ok(None),
-        };
-        Ok(Some(view))
+            Event::OrderRejected(e) => moved(&e.client_order_id, Reject),
+            Event::OrderFilled(fill) => self.plan_fill(fill),
+            Event::CancelRequested(e) => moved(&e.client_order_id, CancelRequest),
+            Event::OrderCancelled(e) => moved(&e.client_order_id, Cancel),
+            Event::CancelRejected(e) => moved(&e.client_order_id, CancelReject),
+            Event::OrderExpired(e) => moved(&e.client_order_id, Expire),
+            Event::ReportIgnored(_) => Ok(Plan::Nothing),
+        }
     }
 
     fn existing(&self, client_order_id: &ClientOrderId) -> Result<&OrderView, OrderError> {
@@ -186,39 +307,9 @@ impl Oms {
             .ok_or_else(|| OrderError::UnknownOrder { client_order_id: client_order_id.clone() })
     }
 
-    fn create(&self, at: At, created: &OrderCreated) -> Result<OrderView, OrderError> {
-        if self.orders.contains_key(&created.client_order_id) {
-            return Err(OrderError::DuplicateOrder { client_order_id: created.client_order_id.clone() });
-        }
-        validate_created(created)?;
-        Ok(OrderView {
-            created: created.clone(),
-            status: OrderStatus::Pending,
-            before_cancel: None,
-            cum_qty: Decimal::ZERO,
-            leaves_qty: created.qty,
-            avg_px: None,
-            notional: Decimal::ZERO,
-            fees: Decimal::ZERO,
-            broker_order_id: None,
-            fills: Vec::new(),
-            transitions: vec![Transition { seq: at.seq, ts_ns: at.ts_ns, status: OrderStatus::Pending }],
-            late_fill: false,
-            overfill: false,
-        })
-    }
-
-    fn moved(&self, at: At, client_order_id: &ClientOrderId, trigger: OrderTrigger) -> Result<OrderView, OrderError> {
-        let order = self.existing(client_order_id)?;
-        let next = order.state().apply(trigger)?;
-        let mut view = order.clone();
-        view.enter(next, at)?;
-        Ok(view)
-    }
-
     /// A fill is partial or complete by the cumulative quantity it brings; late fills (after
     /// `Cancelled`/`Expired`) and overfills are accepted and flagged.
-    fn filled(&self, at: At, fill: &OrderFilled) -> Result<OrderView, OrderError> {
+    fn plan_fill<'e>(&self, fill: &'e OrderFilled) -> Result<Plan<'e>, OrderError> {
         let order = self.existing(&fill.client_order_id)?;
         if fill.fill_id.is_empty() {
             return Err(OrderError::EmptyField { field: "fill_id" });
@@ -244,28 +335,72 @@ impl Oms {
         let fees = order.fees.checked_add(fill.fee).ok_or(overflow("fees"))?;
         let avg_px = notional.checked_div(cum_qty).ok_or(overflow("avg_px"))?;
         let late = matches!(order.status, OrderStatus::Cancelled | OrderStatus::Expired);
+        if !next.status.is_terminal() {
+            order.created.qty.checked_sub(cum_qty).ok_or(overflow("leaves_qty"))?;
+        }
+        Ok(Plan::Fill { fill, next, sums: FillSums { cum_qty, notional, fees, avg_px, late } })
+    }
 
-        let mut view = order.clone();
-        view.fills.push(Fill {
-            seq: at.seq,
-            ts_ns: at.ts_ns,
-            fill_id: fill.fill_id.clone(),
-            qty: fill.qty,
-            price: fill.price,
-            fee: fill.fee,
-            liquidity: fill.liquidity,
-            venue: fill.venue.clone(),
-            broker_ts_ns: fill.broker_ts_ns,
-            late,
-        });
-        view.cum_qty = cum_qty;
-        view.notional = notional;
-        view.fees = fees;
-        view.avg_px = Some(avg_px);
-        view.late_fill |= late;
-        view.overfill = cum_qty > view.created.qty;
-        view.enter(next, at)?;
-        Ok(view)
+    /// Carries out a plan in place. Returns how to undo it and the index of the touched order.
+    fn execute(&mut self, at: At, plan: Plan<'_>) -> Result<(Undo, Option<usize>), OrderError> {
+        match plan {
+            Plan::Nothing => Ok((Undo::Nothing, None)),
+            Plan::Create(created) => {
+                let view = OrderView::created(at, created);
+                let (index, _) = self.orders.insert_full(created.client_order_id.clone(), view);
+                Ok((Undo::Remove(created.client_order_id.clone()), Some(index)))
+            }
+            Plan::Move { id, next, broker_order_id } => {
+                let (index, _, order) = self.orders.get_full_mut(id).expect("planned on an existing order");
+                let mut saved = Saved::of(order);
+                if let Some(broker_order_id) = broker_order_id {
+                    saved.broker_order_id = Some(order.broker_order_id.replace(broker_order_id.clone()));
+                }
+                let result = order.enter(next, at);
+                Self::settle(order, index, saved, result)
+            }
+            Plan::Fill { fill, next, sums } => {
+                let (index, _, order) =
+                    self.orders.get_full_mut(&fill.client_order_id).expect("planned on an existing order");
+                let saved = Saved::of(order);
+                order.fills.push(Fill {
+                    seq: at.seq,
+                    ts_ns: at.ts_ns,
+                    fill_id: fill.fill_id.clone(),
+                    qty: fill.qty,
+                    price: fill.price,
+                    fee: fill.fee,
+                    liquidity: fill.liquidity,
+                    venue: fill.venue.clone(),
+                    broker_ts_ns: fill.broker_ts_ns,
+                    late: sums.late,
+                });
+                order.cum_qty = sums.cum_qty;
+                order.notional = sums.notional;
+                order.fees = sums.fees;
+                order.avg_px = Some(sums.avg_px);
+                order.late_fill |= sums.late;
+                order.overfill = sums.cum_qty > order.created.qty;
+                let result = order.enter(next, at);
+                Self::settle(order, index, saved, result)
+            }
+        }
+    }
+
+    /// Keeps an executed change, or restores the order if it failed half-way.
+    fn settle(
+        order: &mut OrderView,
+        index: usize,
+        saved: Saved,
+        result: Result<(), OrderError>,
+    ) -> Result<(Undo, Option<usize>), OrderError> {
+        match result {
+            Ok(()) => Ok((Undo::Restore { index, saved }, Some(index))),
+            Err(error) => {
+                saved.restore(order);
+                Err(error)
+            }
+        }
     }
 }
 

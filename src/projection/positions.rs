@@ -21,7 +21,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::{InvariantViolation, Oms, ViolationKind};
 use crate::domain::Side;
-use crate::event::Event;
+use crate::event::{Event, OrderFilled};
 use crate::journal::Envelope;
 
 /// What a position is kept per; ordered by strategy, then symbol.
@@ -37,11 +37,15 @@ pub struct Position {
     pub strategy: String,
     pub symbol: String,
     /// Signed: long > 0, short < 0.
+    #[serde(with = "crate::domain::decimal")]
     pub net_qty: Decimal,
     /// Average entry price of the open quantity; `None` when flat.
+    #[serde(with = "crate::domain::decimal::option")]
     pub avg_px: Option<Decimal>,
     /// Realized on reductions, excluding fees.
+    #[serde(with = "crate::domain::decimal")]
     pub realized_pnl: Decimal,
+    #[serde(with = "crate::domain::decimal")]
     pub fees: Decimal,
     /// Number of fills applied.
     pub fills: u64,
@@ -69,10 +73,18 @@ impl Position {
     /// overflow or if the position is open without an average price (a corrupt snapshot).
     pub fn with_fill(&self, side: Side, qty: Decimal, price: Decimal, fee: Decimal) -> Option<Position> {
         let mut next = self.clone();
-        next.fees = self.fees.checked_add(fee)?;
-        next.fills = self.fills.checked_add(1)?;
+        next.fill(side, qty, price, fee)?;
+        Some(next)
+    }
+
+    /// Applies a fill in place; on `None` (see [`Position::with_fill`]) nothing changed.
+    pub fn fill(&mut self, side: Side, qty: Decimal, price: Decimal, fee: Decimal) -> Option<()> {
+        let fees = self.fees.checked_add(fee)?;
+        let fills = self.fills.checked_add(1)?;
         let signed = side.sign().checked_mul(qty)?;
         let net = self.net_qty;
+        let mut net_qty: Decimal;
+        let (mut avg_px, mut realized_pnl) = (self.avg_px, self.realized_pnl);
 
         if net.is_zero() || net.is_sign_negative() == signed.is_sign_negative() {
             // Open or increase: re-average over the whole open quantity.
@@ -83,35 +95,38 @@ impl Position {
                 None => return None,
             };
             let total = held.checked_add(qty)?;
-            next.avg_px = Some(cost.checked_add(qty.checked_mul(price)?)?.checked_div(total)?);
-            next.net_qty = net.checked_add(signed)?;
+            avg_px = Some(cost.checked_add(qty.checked_mul(price)?)?.checked_div(total)?);
+            net_qty = net.checked_add(signed)?;
         } else {
             // Reduce, close or flip.
             let avg = self.avg_px?;
             let closed = qty.min(net.abs());
             let per_unit = if net.is_sign_positive() { price.checked_sub(avg)? } else { avg.checked_sub(price)? };
-            next.realized_pnl = self.realized_pnl.checked_add(per_unit.checked_mul(closed)?)?;
+            realized_pnl = self.realized_pnl.checked_add(per_unit.checked_mul(closed)?)?;
             let remainder = qty.checked_sub(closed)?;
             if remainder.is_zero() {
-                next.net_qty = net.checked_add(signed)?;
-                if next.net_qty.is_zero() {
-                    next.net_qty = Decimal::ZERO; // never a negative zero
-                    next.avg_px = None;
+                net_qty = net.checked_add(signed)?;
+                if net_qty.is_zero() {
+                    net_qty = Decimal::ZERO; // never a negative zero
+                    avg_px = None;
                 }
             } else {
-                next.net_qty = side.sign().checked_mul(remainder)?;
-                next.avg_px = Some(price);
+                net_qty = side.sign().checked_mul(remainder)?;
+                avg_px = Some(price);
             }
         }
-        Some(next)
+        (self.net_qty, self.avg_px, self.realized_pnl, self.fees, self.fills) =
+            (net_qty, avg_px, realized_pnl, fees, fills);
+        Some(())
     }
 }
 
 /// Every position, ordered by (strategy, symbol). Serialized as a list of [`Position`]s (each
-/// names its strategy and symbol) so the JSON form needs no struct map keys.
+/// names its strategy and symbol) so the JSON form needs no struct map keys. Kept as
+/// strategy → symbol → position so a lookup by `&str` allocates nothing.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Positions {
-    by_key: BTreeMap<PositionKey, Position>,
+    by_key: BTreeMap<String, BTreeMap<String, Position>>,
 }
 
 impl Positions {
@@ -120,70 +135,87 @@ impl Positions {
     }
 
     pub fn get(&self, strategy: &str, symbol: &str) -> Option<&Position> {
-        self.by_key.get(&PositionKey { strategy: strategy.to_owned(), symbol: symbol.to_owned() })
+        self.by_key.get(strategy)?.get(symbol)
+    }
+
+    /// Number of (strategy, symbol) positions, flat ones included.
+    pub fn len(&self) -> usize {
+        self.by_key.values().map(BTreeMap::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_key.is_empty()
     }
 
     /// Every position, ordered by (strategy, symbol).
     pub fn iter(&self) -> impl Iterator<Item = &Position> {
-        self.by_key.values()
+        self.by_key.values().flat_map(BTreeMap::values)
     }
 
     /// Folds one event; only `OrderFilled` changes anything. `oms` supplies the order's strategy,
     /// symbol and side (before or after the fill: they never change). On error nothing changes.
     pub fn apply(&mut self, env: &Envelope, event: &Event, oms: &Oms) -> Result<(), InvariantViolation> {
-        match self.prepare(env, event, oms)? {
-            Some(position) => {
-                self.commit(position);
-                Ok(())
-            }
-            None if matches!(event, Event::OrderFilled(_)) => {
-                let client_order_id = event.client_order_id().cloned().unwrap_or_else(|| "".into());
-                let kind = ViolationKind::MissingOrder { projection: "positions", client_order_id };
-                Err(InvariantViolation::new(env.seq, kind))
-            }
-            None => Ok(()),
+        match event {
+            Event::OrderFilled(fill) => self.apply_fill(env, fill, oms),
+            _ => Ok(()),
         }
     }
 
-    /// The touched position after `event`, without changing `self`. `None` if the event is not
-    /// a fill or the order is unknown (the OMS refuses such a fill).
-    pub(super) fn prepare(
-        &self,
+    /// Folds one fill into its order's position, in place. On error nothing changes.
+    pub(super) fn apply_fill(
+        &mut self,
         env: &Envelope,
-        event: &Event,
+        fill: &OrderFilled,
         oms: &Oms,
-    ) -> Result<Option<Position>, InvariantViolation> {
-        let Event::OrderFilled(fill) = event else { return Ok(None) };
-        let Some(order) = oms.get(&fill.client_order_id) else { return Ok(None) };
-        let key = PositionKey { strategy: order.created.strategy.clone(), symbol: order.created.symbol.clone() };
-        let current = self.by_key.get(&key).cloned().unwrap_or_else(|| Position::flat(&key));
-        current
-            .with_fill(order.created.side, fill.qty, fill.price, fill.fee)
-            .map(Some)
-            .ok_or_else(|| InvariantViolation::new(env.seq, ViolationKind::Arithmetic { what: "position" }))
+    ) -> Result<(), InvariantViolation> {
+        let Some(order) = oms.get(&fill.client_order_id) else {
+            let client_order_id = fill.client_order_id.clone();
+            let kind = ViolationKind::MissingOrder { projection: "positions", client_order_id };
+            return Err(InvariantViolation::new(env.seq, kind));
+        };
+        let (strategy, symbol) = (&order.created.strategy, &order.created.symbol);
+        let arithmetic = || InvariantViolation::new(env.seq, ViolationKind::Arithmetic { what: "position" });
+        let side = order.created.side;
+        match self.by_key.get_mut(strategy).and_then(|symbols| symbols.get_mut(symbol)) {
+            Some(position) => position.fill(side, fill.qty, fill.price, fill.fee).ok_or_else(arithmetic),
+            None => {
+                let key = PositionKey { strategy: strategy.clone(), symbol: symbol.clone() };
+                let position =
+                    Position::flat(&key).with_fill(side, fill.qty, fill.price, fill.fee).ok_or_else(arithmetic)?;
+                self.insert(position);
+                Ok(())
+            }
+        }
     }
 
-    pub(super) fn commit(&mut self, position: Position) {
-        self.by_key.insert(position.key(), position);
+    /// Adds a position; returns the one it replaced, if any.
+    fn insert(&mut self, position: Position) -> Option<Position> {
+        let symbols = self.by_key.entry(position.strategy.clone()).or_default();
+        symbols.insert(position.symbol.clone(), position)
     }
 }
 
 impl Serialize for Positions {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.by_key.values())
+        use serde::ser::SerializeSeq;
+        let mut seq = serializer.serialize_seq(Some(self.len()))?;
+        for position in self.iter() {
+            seq.serialize_element(position)?;
+        }
+        seq.end()
     }
 }
 
 impl<'de> Deserialize<'de> for Positions {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let list = Vec::<Position>::deserialize(deserializer)?;
-        let mut by_key = BTreeMap::new();
+        let mut positions = Positions::new();
         for position in list {
-            if by_key.insert(position.key(), position).is_some() {
+            if positions.insert(position).is_some() {
                 return Err(serde::de::Error::custom("duplicate (strategy, symbol) position"));
             }
         }
-        Ok(Positions { by_key })
+        Ok(positions)
     }
 }
 
@@ -262,7 +294,7 @@ mod tests {
         let mut positions = Positions::new();
         for (strategy, symbol) in [("b", "X"), ("a", "Y"), ("a", "X")] {
             let key = PositionKey { strategy: strategy.into(), symbol: symbol.into() };
-            positions.commit(Position::flat(&key).with_fill(Side::Buy, d("1"), d("2"), d("0")).unwrap());
+            positions.insert(Position::flat(&key).with_fill(Side::Buy, d("1"), d("2"), d("0")).unwrap());
         }
         let json = serde_json::to_value(&positions).unwrap();
         let keys: Vec<_> =

@@ -79,11 +79,19 @@ fn working(id: &str, side: Side, qty: &str) -> Vec<Event> {
 
 /// Applies `events` with seqs from 1, each of which must be accepted.
 fn run(events: &[Event]) -> Views {
+    run_with_reports(events).0
+}
+
+/// Like [`run`], also deriving the execution report of every event.
+fn run_with_reports(events: &[Event]) -> (Views, ExecutionReports) {
     let mut views = Views::new();
+    let mut reports = ExecutionReports::new();
     for (i, ev) in events.iter().enumerate() {
-        views.apply(&env(i as u64 + 1), ev).unwrap_or_else(|e| panic!("event {i}: {e}"));
+        let e = env(i as u64 + 1);
+        views.apply(&e, ev).unwrap_or_else(|e| panic!("event {i}: {e}"));
+        reports.apply(&e, ev, &views.oms).unwrap();
     }
-    views
+    (views, reports)
 }
 
 #[test]
@@ -106,10 +114,9 @@ fn scenario_reports_follow_every_state_change() {
     );
     evs.push(create("b", "s", "X", Side::Sell, d("1")));
     evs.push(OrderDenied { client_order_id: cid("b"), reason: "limit".into() }.into());
-    let views = run(&evs);
+    let (views, reports) = run_with_reports(&evs);
 
-    let rows: Vec<_> = views
-        .reports
+    let rows: Vec<_> = reports
         .all()
         .iter()
         .map(|r| (r.seq, r.exec_type, r.ord_status, r.cum_qty, r.leaves_qty, r.last_qty, r.text.as_deref()))
@@ -136,8 +143,8 @@ fn scenario_reports_follow_every_state_change() {
     let a = views.oms.get(&cid("a")).unwrap();
     assert!(a.late_fill && a.overfill);
     assert_eq!(a.avg_px, Some(d("1101") / d("11")));
-    assert_eq!(views.reports.all()[8].exec_id, Uuid::from_u128(9));
-    assert_eq!(views.reports.all()[8].avg_px, a.avg_px);
+    assert_eq!(reports.all()[8].exec_id, Uuid::from_u128(9));
+    assert_eq!(reports.all()[8].avg_px, a.avg_px);
 
     // Positions count the late overfill: long 11.
     let p = views.positions.get("s", "X").unwrap();
@@ -173,7 +180,7 @@ fn views_apply_is_atomic_when_a_later_view_fails() {
     let before = corrupt.clone();
     let err = corrupt.apply(&env(9), &fill("a", "f2", d("1"), d("100"), d("0"))).unwrap_err();
     assert_eq!(err, InvariantViolation::new(9, ViolationKind::Arithmetic { what: "position" }));
-    assert_eq!(corrupt, before, "the OMS and reports must not move when positions fail");
+    assert_eq!(corrupt, before, "the OMS must not move when positions fail");
 
     // And a refused event changes no view.
     let before = views.clone();
@@ -201,7 +208,8 @@ fn standalone_positions_and_reports_need_the_order_in_the_oms() {
         positions.apply(&e, ev, &oms).unwrap();
         reports.apply(&e, ev, &oms).unwrap();
     }
-    assert_eq!(Views { oms, positions, reports }, run(&evs));
+    let (views, all_reports) = run_with_reports(&evs);
+    assert_eq!((Views { oms, positions }, reports), (views, all_reports));
 }
 
 // ───────────────────────── property test ─────────────────────────
@@ -447,6 +455,7 @@ proptest! {
     #[test]
     fn random_command_sequences_keep_every_invariant(ops in proptest::collection::vec(op(), 1..120)) {
         let mut views = Views::new();
+        let mut reports = ExecutionReports::new();
         let mut journal: Vec<(Envelope, Event)> = Vec::new();
         let mut created: BTreeMap<String, (String, String, Side)> = BTreeMap::new();
         let mut all_fills: Vec<OrderFilled> = Vec::new();
@@ -465,10 +474,11 @@ proptest! {
                     prop_assert_eq!(&views, &before);
                 }
                 Ok(()) => {
-                    let reports_before = views.reports.all().len();
+                    let reports_before = reports.all().len();
                     views.apply(&e, &ev).map_err(|v| TestCaseError::fail(v.to_string()))?;
+                    reports.apply(&e, &ev, &views.oms).map_err(|v| TestCaseError::fail(v.to_string()))?;
                     let want_reports = reports_before + usize::from(!matches!(ev, Event::ReportIgnored(_)));
-                    prop_assert_eq!(views.reports.all().len(), want_reports);
+                    prop_assert_eq!(reports.all().len(), want_reports);
                     match &ev {
                         Event::OrderCreated(c) => {
                             created.insert(c.client_order_id.to_string(), (c.strategy.clone(), c.symbol.clone(), c.side));
@@ -488,7 +498,7 @@ proptest! {
                 let fills = fills_by_order.get(id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
                 let problems = order_mismatches(order, fills);
                 prop_assert!(problems.is_empty(), "{:?}", problems);
-                if let Some(last) = views.reports.for_order(id).last() {
+                if let Some(last) = reports.for_order(id).last() {
                     prop_assert_eq!(last.ord_status, OrdStatus::from(order.status));
                     prop_assert_eq!((last.cum_qty, last.leaves_qty, last.avg_px), (order.cum_qty, order.leaves_qty, order.avg_px));
                 }

@@ -1,0 +1,159 @@
+//! `blotter bench replay`: rebuilding the order views from a journal of realistic order
+//! lifecycles, from genesis (`replay_eps`) and from a checkpoint (`snapshot_open_ms`: open a
+//! large journal, load the newest views checkpoint, fold the tail, ready).
+
+use std::path::Path;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::event::synthetic::Lifecycles;
+use crate::journal::{Genesis, Journal, OpenCheck, OpenOptions};
+use crate::replay::{self, Until, checkpoint};
+
+#[derive(Debug, Clone)]
+pub struct ReplayBench {
+    /// Events in the journal replayed from genesis.
+    pub events: u64,
+    /// Events in the journal opened from a checkpoint.
+    pub snapshot_events: u64,
+    /// Events journaled after the checkpoint (the tail folded at open).
+    pub tail_events: u64,
+    /// Orders in flight at once in the synthetic lifecycles.
+    pub concurrency: usize,
+}
+
+impl Default for ReplayBench {
+    fn default() -> Self {
+        ReplayBench { events: 1_000_000, snapshot_events: 10_000_000, tail_events: 10_000, concurrency: 64 }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReplayBenchReport {
+    pub events: u64,
+    pub orders: usize,
+    pub replay_eps: f64,
+    /// Baseline: the same journal read, verified and decoded, without folding.
+    pub decode_eps: f64,
+    pub snapshot_events: u64,
+    pub tail_events: u64,
+    pub snapshot_bytes: usize,
+    pub snapshot_open_ms: f64,
+    /// The same open without the checkpoint: a full replay of the large journal.
+    pub full_open_ms: f64,
+}
+
+/// Records per appended block while building the journals.
+const BUILD_BATCH: usize = 1000;
+
+impl ReplayBench {
+    pub fn run(&self) -> anyhow::Result<ReplayBenchReport> {
+        anyhow::ensure!(self.events > 0, "--events must be positive");
+        anyhow::ensure!(self.tail_events <= self.snapshot_events, "--tail-events exceeds --snapshot-events");
+        let scratch = tempfile::tempdir()?;
+
+        let small = scratch.path().join("replay");
+        build(&small, self.events, 0, self.concurrency)?;
+        let journal = Journal::open(&small, &OpenOptions { check: OpenCheck::Tail, ..OpenOptions::default() })?;
+        let start = Instant::now();
+        let full = replay::replay(&journal, Until::Head)?;
+        let replay_secs = start.elapsed().as_secs_f64();
+        anyhow::ensure!(full.folded == self.events, "replayed {} of {} events", full.folded, self.events);
+        let orders = full.views.oms.orders().len();
+        drop(full);
+        let start = Instant::now();
+        let decoded = decode_only(&journal)?;
+        let decode_secs = start.elapsed().as_secs_f64();
+        anyhow::ensure!(decoded == self.events, "decoded {decoded} of {} events", self.events);
+        drop(journal);
+
+        let large = scratch.path().join("snapshot");
+        let snapshot_bytes = build(&large, self.snapshot_events, self.tail_events, self.concurrency)?;
+        let (snapshot_open_ms, from) = open_ms(&large, true)?;
+        anyhow::ensure!(from.is_some(), "the open did not use the checkpoint");
+        let (full_open_ms, _) = open_ms(&large, false)?;
+
+        Ok(ReplayBenchReport {
+            events: self.events,
+            orders,
+            replay_eps: self.events as f64 / replay_secs,
+            decode_eps: self.events as f64 / decode_secs,
+            snapshot_events: self.snapshot_events,
+            tail_events: self.tail_events,
+            snapshot_bytes,
+            snapshot_open_ms,
+            full_open_ms,
+        })
+    }
+}
+
+impl ReplayBenchReport {
+    pub fn table(&self) -> String {
+        format!(
+            "replay       {:>12.0} events/s  ({} events, {} orders, from genesis)\n\
+             decode only  {:>12.0} events/s  (baseline: read, verify, decode; no views)\n\
+             open         {:>12.1} ms        ({} events: checkpoint of {} bytes + {} tail)\n\
+             open (full)  {:>12.1} ms        (same journal, no checkpoint)\n",
+            self.replay_eps,
+            self.events,
+            self.orders,
+            self.decode_eps,
+            self.snapshot_open_ms,
+            self.snapshot_events,
+            self.snapshot_bytes,
+            self.tail_events,
+            self.full_open_ms,
+        )
+    }
+}
+
+/// Writes `events` synthetic lifecycle events into a new journal at `dir`; when `tail > 0`,
+/// saves a views checkpoint `tail` events before the end. Returns the checkpoint's size.
+fn build(dir: &Path, events: u64, tail: u64, concurrency: usize) -> anyhow::Result<usize> {
+    let mut journal = Journal::create(dir, &Genesis::new(Some(42)), &OpenOptions::default())?;
+    let mut drafts = Lifecycles::new(42, concurrency);
+    let checkpoint_at = if tail > 0 { events - tail } else { 0 };
+    let mut written = 0;
+    let mut size = 0;
+    while written < events {
+        let mut n = (events - written).min(BUILD_BATCH as u64);
+        if written < checkpoint_at {
+            n = n.min(checkpoint_at - written);
+        }
+        let batch: Vec<_> = drafts.by_ref().take(n as usize).collect();
+        journal.append(&batch)?;
+        written += n;
+        if written == checkpoint_at {
+            let state = replay::replay(&journal, Until::Head)?;
+            size = checkpoint::save(&journal, &state)?;
+        }
+    }
+    Ok(size)
+}
+
+/// Opens the journal at `dir` (checking its tail) and brings the views to its head, with or
+/// without the checkpoint. Returns the time taken and the checkpoint used.
+fn open_ms(dir: &Path, from_checkpoint: bool) -> anyhow::Result<(f64, Option<u64>)> {
+    let start = Instant::now();
+    let journal = Journal::open(dir, &OpenOptions { check: OpenCheck::Tail, ..OpenOptions::default() })?;
+    let state = if from_checkpoint {
+        replay::replay_from_snapshot(&journal, Until::Head)?
+    } else {
+        replay::replay(&journal, Until::Head)?
+    };
+    let elapsed = start.elapsed().as_secs_f64() * 1e3;
+    anyhow::ensure!(state.at == journal.head(), "views not at the head");
+    Ok((elapsed, state.from_snapshot))
+}
+
+/// Reads, verifies and decodes every record without folding it: the floor under replay.
+fn decode_only(journal: &Journal) -> anyhow::Result<u64> {
+    let mut count = 0;
+    journal.reader().for_each(1, u64::MAX, |record| {
+        std::hint::black_box(replay::decode_event(&record)?);
+        count += 1;
+        Ok(std::ops::ControlFlow::Continue(()))
+    })?;
+    Ok(count)
+}
