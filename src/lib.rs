@@ -6,6 +6,7 @@ pub mod bench;
 pub mod cli;
 pub mod domain;
 pub mod event;
+pub mod interchange;
 pub mod journal;
 pub mod projection;
 pub mod replay;

@@ -4,6 +4,8 @@
 mod bench;
 mod crash_writer;
 mod demo;
+mod export;
+mod import;
 mod verify;
 
 use std::path::PathBuf;
@@ -30,6 +32,10 @@ enum Command {
     Verify(verify::Args),
     /// Write a small demo journal, verify it and print its head.
     Demo(demo::Args),
+    /// Write the journal as NDJSON on stdout: a genesis header, then one line per record.
+    Export(export::Args),
+    /// Rebuild a journal from an export, checking every line and hash; DIR must not exist.
+    Import(import::Args),
     /// Benchmarks (targets are checked here, never by timed tests).
     #[command(subcommand)]
     Bench(bench::Bench),
@@ -53,6 +59,8 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Verify(args) => verify::run(&args),
         Command::Demo(args) => demo::run(&args),
+        Command::Export(args) => export::run(&args),
+        Command::Import(args) => import::run(&args),
         Command::Bench(bench) => bench::run(&bench),
         Command::CrashWriter(args) => crash_writer::run(&args),
     };

@@ -310,7 +310,7 @@ impl Batch {
     /// Adds a draft. A draft that cannot be encoded (or would overflow the block) is refused
     /// and leaves the batch as it was.
     pub fn push<P: Payload>(&mut self, draft: &Draft<P>) -> Result<Committed> {
-        let seq = self.start.seq + self.committed.len() as u64 + 1;
+        let seq = self.next_seq();
         let envelope = Envelope {
             seq,
             event_id: envelope::event_id(&self.h0, seq),
@@ -320,8 +320,38 @@ impl Batch {
             causation_id: draft.causation_id,
             schema_version: P::SCHEMA_VERSION,
         };
+        self.push_envelope(&envelope, &draft.payload)
+    }
+
+    /// Adds a record whose envelope was decided elsewhere (an import rebuilding a journal
+    /// from an export): it must carry the next seq and the event id the journal derives
+    /// for it; everything else, `schema_version` included, is encoded exactly as given.
+    /// Refused like [`Batch::push`], leaving the batch as it was.
+    pub fn push_record<P: Payload>(&mut self, envelope: &Envelope, payload: &P) -> Result<Committed> {
+        let seq = self.next_seq();
+        if envelope.seq != seq {
+            return Err(JournalError::Invalid(format!("record has seq {}, the next seq is {seq}", envelope.seq)));
+        }
+        let event_id = envelope::event_id(&self.h0, seq);
+        if envelope.event_id != event_id {
+            return Err(JournalError::Invalid(format!(
+                "record {seq} has event id {}, this journal's is {event_id}",
+                envelope.event_id
+            )));
+        }
+        self.push_envelope(envelope, payload)
+    }
+
+    /// The seq the next pushed record gets.
+    fn next_seq(&self) -> u64 {
+        self.start.seq + self.committed.len() as u64 + 1
+    }
+
+    /// Encodes and links one record with a complete envelope (seq and id already checked).
+    fn push_envelope<P: serde::Serialize>(&mut self, envelope: &Envelope, payload: &P) -> Result<Committed> {
+        let seq = envelope.seq;
         self.scratch.clear();
-        codec::encode_record(&envelope, &draft.payload, &mut self.scratch)?;
+        codec::encode_record(envelope, payload, &mut self.scratch)?;
         let builder = self.builder.get_or_insert_with(|| BlockBuilder::new(seq, &self.start.hash, 64 * 1024));
         if builder.byte_len() + self.scratch.len() + super::frame::FRAME_OVERHEAD > MAX_BLOCK_BYTES {
             return Err(JournalError::RecordTooLarge { size: self.scratch.len(), limit: MAX_BLOCK_BYTES });
@@ -356,4 +386,69 @@ impl Batch {
 /// The default journal directory, relative to the working directory.
 pub fn default_dir() -> PathBuf {
     PathBuf::from("journal")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::envelope::Opaque;
+
+    fn drafts() -> Vec<Draft<Opaque>> {
+        (1..=3).map(|i| Draft::new(i * 10, format!("s-{i}"), Opaque(vec![i as u8; 3]))).collect()
+    }
+
+    #[test]
+    fn push_record_reproduces_push_and_keeps_the_given_schema_version() {
+        let h0 = Genesis::new(Some(1)).hash().unwrap();
+        let start = Head { seq: 0, hash: h0 };
+        let mut pushed = Batch::new(h0, start);
+        let mut envelopes = Vec::new();
+        for draft in drafts() {
+            let committed = pushed.push(&draft).unwrap();
+            envelopes.push(Envelope {
+                seq: committed.seq,
+                event_id: committed.event_id,
+                ts_ns: draft.ts_ns,
+                stream: draft.stream.clone(),
+                correlation_id: draft.correlation_id,
+                causation_id: draft.causation_id,
+                schema_version: Opaque::SCHEMA_VERSION,
+            });
+        }
+        let mut replayed = Batch::new(h0, start);
+        for (envelope, draft) in envelopes.iter().zip(drafts()) {
+            replayed.push_record(envelope, &draft.payload).unwrap();
+        }
+        assert_eq!(replayed.into_block(), pushed.into_block(), "same envelopes, same block bytes");
+
+        // A schema version other than the payload type's is written as given: the hash differs.
+        let mut older = Batch::new(h0, start);
+        let envelope = Envelope { schema_version: 7, ..envelopes[0].clone() };
+        let committed = older.push_record(&envelope, &drafts()[0].payload).unwrap();
+        let mut body = Vec::new();
+        codec::encode_record(&envelope, &drafts()[0].payload, &mut body).unwrap();
+        assert_eq!(committed.hash, h0.link(&body));
+    }
+
+    #[test]
+    fn push_record_refuses_a_wrong_seq_or_event_id_and_stays_unchanged() {
+        let h0 = Genesis::new(Some(1)).hash().unwrap();
+        let mut batch = Batch::new(h0, Head { seq: 0, hash: h0 });
+        let payload = Opaque(vec![1]);
+        let good = Envelope {
+            seq: 1,
+            event_id: envelope::event_id(&h0, 1),
+            ts_ns: 0,
+            stream: "s".into(),
+            correlation_id: None,
+            causation_id: None,
+            schema_version: 0,
+        };
+        let gap = Envelope { seq: 2, event_id: envelope::event_id(&h0, 2), ..good.clone() };
+        assert!(matches!(batch.push_record(&gap, &payload), Err(JournalError::Invalid(_))));
+        let foreign = Envelope { event_id: envelope::event_id(&ChainHash::of_genesis(b"other"), 1), ..good.clone() };
+        assert!(matches!(batch.push_record(&foreign, &payload), Err(JournalError::Invalid(_))));
+        assert!(batch.is_empty());
+        assert_eq!(batch.push_record(&good, &payload).unwrap().seq, 1);
+    }
 }
