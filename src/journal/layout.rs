@@ -41,6 +41,10 @@ impl Layout {
 
     /// Takes the exclusive lock; a second holder (another process, or another open in this
     /// one) gets [`JournalError::Locked`]. Released when the returned file is dropped.
+    ///
+    /// A busy lock is retried for [`LOCK_PATIENCE`]: a child forked by another thread holds a
+    /// copy of our lock's descriptor until it execs (close-on-exec), so a journal closed and
+    /// reopened at that moment looks locked for a few microseconds.
     pub fn lock(&self) -> Result<File> {
         std::fs::create_dir_all(&self.dir).map_err(|e| JournalError::io(&self.dir, e))?;
         let path = self.lock_file();
@@ -50,13 +54,22 @@ impl Layout {
             .write(true)
             .open(&path)
             .map_err(|e| JournalError::io(&path, e))?;
-        match file.try_lock() {
-            Ok(()) => Ok(file),
-            Err(std::fs::TryLockError::WouldBlock) => Err(JournalError::Locked(self.dir.clone())),
-            Err(std::fs::TryLockError::Error(e)) => Err(JournalError::io(&path, e)),
+        let deadline = std::time::Instant::now() + LOCK_PATIENCE;
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(file),
+                Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+                Err(std::fs::TryLockError::WouldBlock) => return Err(JournalError::Locked(self.dir.clone())),
+                Err(std::fs::TryLockError::Error(e)) => return Err(JournalError::io(&path, e)),
+            }
         }
     }
 }
+
+/// How long a busy journal lock is retried before it is reported as held.
+pub const LOCK_PATIENCE: std::time::Duration = std::time::Duration::from_millis(200);
 
 /// Total bytes of all files under `path` (disk usage of a journal).
 pub fn bytes_on_disk(path: &Path) -> std::io::Result<u64> {
