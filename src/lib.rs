@@ -8,4 +8,5 @@ pub mod domain;
 pub mod event;
 pub mod journal;
 pub mod projection;
+pub mod render;
 pub mod replay;
