@@ -9,4 +9,5 @@ pub mod event;
 pub mod interchange;
 pub mod journal;
 pub mod projection;
+pub mod render;
 pub mod replay;

@@ -1,11 +1,14 @@
 //! The `blotter` command line. One file per subcommand; errors get context here, at the
-//! edge. Exit codes: 0 success, 1 corruption found, 2 usage or I/O error.
+//! edge. Exit codes: 0 success; 1 the journal (or an import file) is corrupt or holds an
+//! event the order state machine refuses; 2 usage or I/O error.
 
+mod audit;
 mod bench;
 mod crash_writer;
 mod demo;
 mod export;
 mod import;
+mod replay;
 mod verify;
 
 use std::path::PathBuf;
@@ -30,6 +33,10 @@ struct Cli {
 enum Command {
     /// Check a journal: framing, CRCs, gapless seqs, the hash chain and the head.
     Verify(verify::Args),
+    /// The views (OMS, positions, execution reports) as of any seq or time, as tables or JSON.
+    Replay(replay::Args),
+    /// The timeline of one order or stream, with the order's state after every event.
+    Audit(audit::Args),
     /// Write a small demo journal, verify it and print its head.
     Demo(demo::Args),
     /// Write the journal as NDJSON on stdout: a genesis header, then one line per record.
@@ -58,6 +65,8 @@ pub fn main() -> ExitCode {
     init_tracing();
     let result = match cli.command {
         Command::Verify(args) => verify::run(&args),
+        Command::Replay(args) => replay::run(&args),
+        Command::Audit(args) => audit::run(&args),
         Command::Demo(args) => demo::run(&args),
         Command::Export(args) => export::run(&args),
         Command::Import(args) => import::run(&args),

@@ -95,7 +95,8 @@ impl Position {
                 None => return None,
             };
             let total = held.checked_add(qty)?;
-            avg_px = Some(cost.checked_add(qty.checked_mul(price)?)?.checked_div(total)?);
+            // Normalized: the division's 28-digit scale would otherwise show as trailing zeros.
+            avg_px = Some(cost.checked_add(qty.checked_mul(price)?)?.checked_div(total)?.normalize());
             net_qty = net.checked_add(signed)?;
         } else {
             // Reduce, close or flip.

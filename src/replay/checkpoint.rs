@@ -59,7 +59,14 @@ pub fn load(journal: &Journal, until: Until) -> Result<Option<Replayed>, ReplayE
         match decode(&snapshot.data, until) {
             Ok(Some((ts_ns, views))) => {
                 let at = Head { seq: snapshot.seq, hash: snapshot.hash };
-                return Ok(Some(Replayed { views, at, ts_ns, from_snapshot: Some(snapshot.seq), folded: 0 }));
+                return Ok(Some(Replayed {
+                    views,
+                    at,
+                    ts_ns,
+                    from_snapshot: Some(snapshot.seq),
+                    folded: 0,
+                    reports: None,
+                }));
             }
             Ok(None) => {}
             Err(reason) => tracing::warn!(seq = snapshot.seq, %reason, "skipping an unusable views checkpoint"),

@@ -13,7 +13,7 @@ use thiserror::Error;
 
 use crate::event::Event;
 use crate::journal::{Corruption, CorruptionKind, Envelope, Head, Journal, JournalError, Location, Payload, Record};
-use crate::projection::{InvariantViolation, Views};
+use crate::projection::{ExecutionReports, InvariantViolation, Views};
 
 /// Where a replay stops.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,12 +54,15 @@ pub struct Replayed {
     pub from_snapshot: Option<u64>,
     /// Records folded by this replay (the tail, when it started from a snapshot).
     pub folded: u64,
+    /// Every execution report up to `at`, when the replay was asked to derive them
+    /// ([`replay_with_reports`]); reports are history, not state, so checkpoints hold none.
+    pub reports: Option<ExecutionReports>,
 }
 
 impl Replayed {
     fn empty(journal: &Journal) -> Replayed {
         let at = Head { seq: 0, hash: journal.genesis_hash() };
-        Replayed { views: Views::new(), at, ts_ns: None, from_snapshot: None, folded: 0 }
+        Replayed { views: Views::new(), at, ts_ns: None, from_snapshot: None, folded: 0, reports: None }
     }
 }
 
@@ -72,6 +75,23 @@ pub fn replay(journal: &Journal, until: Until) -> Result<Replayed, ReplayError> 
 pub fn replay_from_snapshot(journal: &Journal, until: Until) -> Result<Replayed, ReplayError> {
     let start = checkpoint::load(journal, until)?.unwrap_or_else(|| Replayed::empty(journal));
     fold(journal, start, until, |_, _, _| {})
+}
+
+/// Full replay that also derives every execution report up to `until` (the reports view is
+/// the whole history, so it always starts from genesis).
+pub fn replay_with_reports(journal: &Journal, until: Until) -> Result<Replayed, ReplayError> {
+    let mut reports = ExecutionReports::new();
+    let mut missing = None;
+    let mut replayed = replay_inspecting(journal, until, |env, event, views| {
+        if let Err(violation) = reports.apply(env, event, &views.oms) {
+            missing.get_or_insert(violation);
+        }
+    })?;
+    if let Some(violation) = missing {
+        return Err(violation.into());
+    }
+    replayed.reports = Some(reports);
+    Ok(replayed)
 }
 
 /// Full replay that calls `inspect(envelope, event, views_after)` after every record folded:

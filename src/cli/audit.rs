@@ -1,0 +1,43 @@
+//! `blotter audit ID`: the timeline of one order or stream with the order's state after every
+//! event. Rendering lives in [`crate::render::audit`]; this file parses, opens and prints.
+
+use std::process::ExitCode;
+
+use anyhow::bail;
+
+use super::JournalArg;
+use super::replay::{Format, open, print, replay_failed};
+use crate::render::audit::{self, stream_of};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// A client order id (`o-1`) or a stream name as journaled (`order:o-1`,
+    /// `broker-order:B7`); an id containing `:` is a stream name.
+    id: String,
+    #[command(flatten)]
+    journal: JournalArg,
+    /// `table` for people, `json` for programs.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let dir = &args.journal.journal;
+    let journal = open(dir)?;
+    let timeline = match audit::timeline(&journal, &args.id) {
+        Ok(Some(timeline)) => timeline,
+        Ok(None) => bail!(
+            "unknown id {:?}: journal {} has no events in stream {} (as of seq {})",
+            args.id,
+            dir.display(),
+            stream_of(&args.id),
+            journal.head().seq
+        ),
+        Err(error) => return replay_failed(error, dir),
+    };
+    drop(journal);
+    print(|out| match args.format {
+        Format::Table => audit::write_table(out, &timeline),
+        Format::Json => audit::write_json(out, &timeline),
+    })
+}
