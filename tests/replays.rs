@@ -50,9 +50,8 @@ fn every_recorded_journal_imports_losslessly_and_replays_to_its_golden_views() {
         if recording {
             record(name, &drafts, &file);
         }
-        let text = std::fs::read_to_string(&file).unwrap_or_else(|e| {
-            panic!("{}: {e} (record the corpus with BLOTTER_RECORD_REPLAYS=1)", file.display())
-        });
+        let text = std::fs::read_to_string(&file)
+            .unwrap_or_else(|e| panic!("{}: {e} (record the corpus with BLOTTER_RECORD_REPLAYS=1)", file.display()));
 
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("journal");

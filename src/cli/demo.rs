@@ -1,43 +1,44 @@
-//! `blotter demo`: until the scenario runner exists, writes a small deterministic journal,
-//! verifies it and prints its head. A journal the demo made earlier is replaced; any other
-//! journal in the directory is refused, never overwritten.
+//! `blotter demo`: until the scenario runner exists, journals a deterministic history of
+//! order lifecycles (seeded synthetic orders, fills, cancels, rejects, expiries) through the
+//! group-commit writer, verifies it, prints its head and a summary of the views. A journal
+//! the demo made earlier is replaced; any other journal in the directory is refused, never
+//! overwritten.
 
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 
 use super::JournalArg;
-use crate::journal::{Draft, Genesis, Journal, JournalWriter, Layout, Opaque, OpenCheck, OpenOptions, WriterConfig};
+use crate::event::Event;
+use crate::event::synthetic::Lifecycles;
+use crate::journal::{Genesis, Journal, JournalWriter, Layout, OpenCheck, OpenOptions, WriterConfig};
+use crate::replay::{Until, checkpoint, replay};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(flatten)]
     journal: JournalArg,
-    /// Records to write.
+    /// Events to write.
     #[arg(long, default_value_t = 10_000)]
     events: u64,
 }
 
 const ORIGIN: &str = "demo";
+/// The seed of the demo's synthetic order flow (journaled in the genesis).
+const SEED: u64 = 42;
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let dir = &args.journal.journal;
     replace_previous_demo(dir)?;
-    let genesis = Genesis::new(Some(42)).with_metadata("origin", ORIGIN);
+    let genesis = Genesis::new(Some(SEED)).with_metadata("origin", ORIGIN);
     let journal = Journal::create(dir, &genesis, &OpenOptions::default())
         .with_context(|| format!("cannot create journal {}", dir.display()))?;
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let journal = runtime.block_on(async {
-        let writer = JournalWriter::<Opaque>::spawn(journal, WriterConfig::default());
+        let writer = JournalWriter::<Event>::spawn(journal, WriterConfig::default());
         let appender = writer.appender();
         let mut acks = Vec::with_capacity(args.events as usize);
-        for i in 0..args.events {
-            let text = format!("demo tick {i}: order:o-{} qty {}", i % 50, 1 + i % 7);
-            let draft = Draft::new(
-                1_704_205_800_000_000_000 + i as i64 * 1_000_000,
-                format!("order:o-{}", i % 50),
-                Opaque(text.into_bytes()),
-            );
+        for draft in Lifecycles::new(SEED, 16).take(args.events as usize) {
             acks.push(appender.submit(draft).await?);
         }
         for ack in acks {
@@ -47,9 +48,23 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         writer.close().await
     })?;
     let report = journal.verify()?;
-    println!("journal:  {}", dir.display());
-    println!("blocks:   {}", report.blocks);
+    let views = replay(&journal, Until::Head)?;
+    checkpoint::save(&journal, &views)?;
+    let orders = views.views.oms.orders();
+    let mut by_status = std::collections::BTreeMap::new();
+    for order in orders.values() {
+        *by_status.entry(format!("{:?}", order.status)).or_insert(0u64) += 1;
+    }
+    println!("journal:   {}", dir.display());
+    println!(
+        "orders:    {} ({})",
+        orders.len(),
+        by_status.iter().map(|(s, n)| format!("{s} {n}")).collect::<Vec<_>>().join(", ")
+    );
+    println!("positions: {}", views.views.positions.len());
+    println!("blocks:    {}", report.blocks);
     println!("ok: {} events, head {}", report.events, report.head.hash);
+    println!("next: blotter replay --view positions | blotter audit o-1 | blotter export");
     Ok(ExitCode::SUCCESS)
 }
 

@@ -51,7 +51,15 @@ impl Script {
 
     /// Created, submitted and accepted (broker id `B-<id>`).
     #[allow(clippy::too_many_arguments)]
-    pub fn working(&mut self, o: &str, strategy: &str, symbol: &str, side: Side, qty: &str, limit: Option<&str>) -> &mut Self {
+    pub fn working(
+        &mut self,
+        o: &str,
+        strategy: &str,
+        symbol: &str,
+        side: Side,
+        qty: &str,
+        limit: Option<&str>,
+    ) -> &mut Self {
         self.created(o, strategy, symbol, side, qty, limit, TimeInForce::Gtc).submitted(o).accepted(o)
     }
 
