@@ -14,6 +14,20 @@ mod violation;
 #[cfg(test)]
 mod tests;
 
+/// A bare envelope for unit tests of the projections.
+#[cfg(test)]
+pub(crate) fn test_envelope(seq: u64, event_id: uuid::Uuid, ts_ns: i64) -> Envelope {
+    Envelope {
+        seq,
+        event_id,
+        ts_ns,
+        stream: String::new(),
+        correlation_id: None,
+        causation_id: None,
+        schema_version: 1,
+    }
+}
+
 use serde::{Deserialize, Serialize};
 
 use crate::event::Event;

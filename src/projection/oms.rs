@@ -158,8 +158,12 @@ struct FillSums {
 /// grow, so their old lengths suffice).
 pub(super) enum Undo {
     Nothing,
-    Remove(ClientOrderId),
-    Restore { index: usize, saved: Saved },
+    /// Remove the order the event created (the last one in the index).
+    Remove,
+    Restore {
+        index: usize,
+        saved: Saved,
+    },
 }
 
 pub(super) struct Saved {
@@ -258,9 +262,8 @@ impl Oms {
     pub(super) fn undo(&mut self, undo: Undo) {
         match undo {
             Undo::Nothing => {}
-            Undo::Remove(id) => {
-                let removed = self.orders.pop();
-                debug_assert!(removed.is_some_and(|(last, _)| last == id), "undo removes the order it created");
+            Undo::Remove => {
+                self.orders.pop();
             }
             Undo::Restore { index, saved } => saved.restore(&mut self.orders[index]),
         }
@@ -284,12 +287,12 @@ impl Oms {
             Event::OrderDenied(e) => moved(&e.client_order_id, Deny),
             Event::OrderSubmitted(e) => moved(&e.client_order_id, Submit),
             Event::OrderAccepted(e) => {
-                let Plan::Move { id, next, .. } = moved(&e.client_order_id, Accept)? else { unreachable!() };
+                let next = self.existing(&e.client_order_id)?.state().apply(Accept)?;
                 if e.broker_order_id.is_empty() {
                     let client_order_id = e.client_order_id.clone();
                     return Err(OrderError::BrokerConfirmationRequired { client_order_id, trigger: Accept });
                 }
-                Ok(Plan::Move { id, next, broker_order_id: Some(&e.broker_order_id) })
+                Ok(Plan::Move { id: &e.client_order_id, next, broker_order_id: Some(&e.broker_order_id) })
             }
             Event::OrderRejected(e) => moved(&e.client_order_id, Reject),
             Event::OrderFilled(fill) => self.plan_fill(fill),
@@ -348,7 +351,7 @@ impl Oms {
             Plan::Create(created) => {
                 let view = OrderView::created(at, created);
                 let (index, _) = self.orders.insert_full(created.client_order_id.clone(), view);
-                Ok((Undo::Remove(created.client_order_id.clone()), Some(index)))
+                Ok((Undo::Remove, Some(index)))
             }
             Plan::Move { id, next, broker_order_id } => {
                 let (index, _, order) = self.orders.get_full_mut(id).expect("planned on an existing order");
@@ -500,15 +503,7 @@ mod tests {
     }
 
     fn env(seq: u64) -> Envelope {
-        Envelope {
-            seq,
-            event_id: uuid::Uuid::nil(),
-            ts_ns: seq as i64 * 1_000,
-            stream: String::new(),
-            correlation_id: None,
-            causation_id: None,
-            schema_version: 1,
-        }
+        crate::projection::test_envelope(seq, uuid::Uuid::nil(), seq as i64 * 1_000)
     }
 
     fn cid(id: &str) -> ClientOrderId {

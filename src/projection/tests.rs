@@ -21,15 +21,7 @@ fn d(s: &str) -> Decimal {
 }
 
 fn env(seq: u64) -> Envelope {
-    Envelope {
-        seq,
-        event_id: Uuid::from_u128(seq as u128),
-        ts_ns: seq as i64 * 10,
-        stream: String::new(),
-        correlation_id: None,
-        causation_id: None,
-        schema_version: 1,
-    }
+    test_envelope(seq, Uuid::from_u128(seq as u128), seq as i64 * 10)
 }
 
 fn cid(id: &str) -> ClientOrderId {

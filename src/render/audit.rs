@@ -16,9 +16,7 @@
 //! the event (`null` for a record about no order); `payload` is the event as journaled, in its
 //! externally tagged JSON form (`{"OrderFilled": {…}}`).
 
-use std::collections::BTreeMap;
 use std::io::{self, Write};
-use std::ops::ControlFlow;
 
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -122,8 +120,9 @@ impl Collector {
         &self.stream
     }
 
-    /// Records `event` if it belongs to the stream; `views` are the views after it.
-    pub fn observe(&mut self, envelope: &Envelope, event: &Event, views: &Views) {
+    /// Records `event` (stored with chain hash `hash`) if it belongs to the stream; `views`
+    /// are the views after it.
+    pub fn observe(&mut self, envelope: &Envelope, event: &Event, hash: &ChainHash, views: &Views) {
         if envelope.stream != self.stream {
             return;
         }
@@ -142,27 +141,19 @@ impl Collector {
             after: order.map(StateAfter::from),
             fill: fill_detail(event, order),
             detail: detail(event),
-            hash: String::new(),
+            hash: hash.to_hex(),
             payload: event.clone(),
         });
     }
 
-    /// The timeline as of `at`, or `None` if the stream had no events. `hashes` must hold the
-    /// chain hash of every collected seq.
-    pub fn finish(self, at: Point, views: &Views, hashes: &BTreeMap<u64, ChainHash>) -> Option<Timeline> {
+    /// The timeline as of `at`, or `None` if the stream had no events.
+    pub fn finish(self, at: Point, views: &Views) -> Option<Timeline> {
         if self.events.is_empty() {
             return None;
         }
-        let mut events = self.events;
-        for event in &mut events {
-            event.hash = hashes.get(&event.seq).map(ChainHash::to_hex).unwrap_or_default();
-        }
+        let events = self.events;
         let order = self.order_id.as_ref().and_then(|id| views.oms.get(id)).map(OrderRow::from);
         Some(Timeline { id: self.id, stream: self.stream, at, order, events })
-    }
-
-    fn seqs(&self) -> impl Iterator<Item = u64> + '_ {
-        self.events.iter().map(|e| e.seq)
     }
 }
 
@@ -170,24 +161,9 @@ impl Collector {
 /// no events. The state after each event comes from the same fold as a replay.
 pub fn timeline(journal: &Journal, id: &str) -> Result<Option<Timeline>, ReplayError> {
     let mut collector = Collector::new(id);
-    let replayed = replay_inspecting(journal, Until::Head, |env, event, views| collector.observe(env, event, views))?;
-    let hashes = hashes_of(journal, collector.seqs().collect())?;
-    Ok(collector.finish(Point::of(&replayed), &replayed.views, &hashes))
-}
-
-/// The chain hashes of `seqs` (ascending), reading only the records between the first and
-/// the last of them (an order's events are usually close together).
-fn hashes_of(journal: &Journal, seqs: Vec<u64>) -> Result<BTreeMap<u64, ChainHash>, ReplayError> {
-    let mut hashes = BTreeMap::new();
-    let (Some(&first), Some(&last)) = (seqs.first(), seqs.last()) else { return Ok(hashes) };
-    let mut wanted = seqs.into_iter().peekable();
-    journal.reader().for_each(first, last, |record| {
-        if wanted.next_if_eq(&record.seq).is_some() {
-            hashes.insert(record.seq, record.hash);
-        }
-        Ok(if wanted.peek().is_some() { ControlFlow::Continue(()) } else { ControlFlow::Break(()) })
-    })?;
-    Ok(hashes)
+    let replayed =
+        replay_inspecting(journal, Until::Head, |env, event, hash, views| collector.observe(env, event, hash, views))?;
+    Ok(collector.finish(Point::of(&replayed), &replayed.views))
 }
 
 fn fill_detail(event: &Event, order: Option<&OrderView>) -> Option<FillDetail> {

@@ -104,7 +104,7 @@ pub fn envelope(seq: u64, event: &Event) -> Envelope {
 }
 
 /// Folds the first `n` events, calling `inspect` after each, as a replay would.
-pub fn replayed_inspecting(n: usize, mut inspect: impl FnMut(&Envelope, &Event, &Views)) -> Replayed {
+pub fn replayed_inspecting(n: usize, mut inspect: impl FnMut(&Envelope, &Event, &ChainHash, &Views)) -> Replayed {
     let mut views = Views::new();
     let mut reports = ExecutionReports::new();
     let mut ts_ns = None;
@@ -112,7 +112,7 @@ pub fn replayed_inspecting(n: usize, mut inspect: impl FnMut(&Envelope, &Event, 
         let env = envelope(i as u64 + 1, event);
         views.apply(&env, event).unwrap_or_else(|e| panic!("{e}"));
         reports.apply(&env, event, &views.oms).unwrap_or_else(|e| panic!("{e}"));
-        inspect(&env, event, &views);
+        inspect(&env, event, &hash(env.seq), &views);
         ts_ns = Some(env.ts_ns);
     }
     let seq = n.min(events().len()) as u64;
@@ -121,7 +121,7 @@ pub fn replayed_inspecting(n: usize, mut inspect: impl FnMut(&Envelope, &Event, 
 }
 
 pub fn replayed(n: usize) -> Replayed {
-    replayed_inspecting(n, |_, _, _| {})
+    replayed_inspecting(n, |_, _, _, _| {})
 }
 
 /// The keys of a JSON object in the order they appear in the text (`serde_json::Value`

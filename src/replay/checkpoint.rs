@@ -50,10 +50,7 @@ pub fn save(journal: &Journal, state: &Replayed) -> Result<usize, JournalError> 
 /// The newest usable checkpoint for a replay to `until`, as a starting state.
 pub fn load(journal: &Journal, until: Until) -> Result<Option<Replayed>, ReplayError> {
     let store = journal.snapshots()?;
-    let mut bound = match until {
-        Until::Seq(seq) => seq.min(journal.head().seq),
-        Until::Head | Until::Time(_) => journal.head().seq,
-    };
+    let mut bound = until.last_seq(journal.head().seq);
     loop {
         let Some(snapshot) = store.load_latest(NAME, bound)? else { return Ok(None) };
         match decode(&snapshot.data, until) {

@@ -12,7 +12,9 @@ use std::ops::ControlFlow;
 use thiserror::Error;
 
 use crate::event::Event;
-use crate::journal::{Corruption, CorruptionKind, Envelope, Head, Journal, JournalError, Location, Payload, Record};
+use crate::journal::{
+    ChainHash, Corruption, CorruptionKind, Envelope, Head, Journal, JournalError, Location, Payload, Record,
+};
 use crate::projection::{ExecutionReports, InvariantViolation, Views};
 
 /// Where a replay stops.
@@ -25,6 +27,16 @@ pub enum Until {
     /// Every record whose engine time is at or before `ts_ns`. Engine time never goes
     /// backwards in a journal, so this is a prefix: replay stops at the first later record.
     Time(i64),
+}
+
+impl Until {
+    /// The last seq a replay to this point may fold, in a journal whose head is `head_seq`.
+    pub fn last_seq(self, head_seq: u64) -> u64 {
+        match self {
+            Until::Seq(seq) => seq.min(head_seq),
+            Until::Head | Until::Time(_) => head_seq,
+        }
+    }
 }
 
 /// Why a replay failed. Corruption and invariant violations name the seq.
@@ -68,13 +80,13 @@ impl Replayed {
 
 /// Rebuilds the views from scratch (no snapshot) up to `until`.
 pub fn replay(journal: &Journal, until: Until) -> Result<Replayed, ReplayError> {
-    replay_inspecting(journal, until, |_, _, _| {})
+    replay_inspecting(journal, until, |_, _, _, _| {})
 }
 
 /// Rebuilds the views from the newest usable snapshot plus the tail, up to `until`.
 pub fn replay_from_snapshot(journal: &Journal, until: Until) -> Result<Replayed, ReplayError> {
     let start = checkpoint::load(journal, until)?.unwrap_or_else(|| Replayed::empty(journal));
-    fold(journal, start, until, |_, _, _| {})
+    fold(journal, start, until, |_, _, _, _| {})
 }
 
 /// Full replay that also derives every execution report up to `until` (the reports view is
@@ -82,7 +94,7 @@ pub fn replay_from_snapshot(journal: &Journal, until: Until) -> Result<Replayed,
 pub fn replay_with_reports(journal: &Journal, until: Until) -> Result<Replayed, ReplayError> {
     let mut reports = ExecutionReports::new();
     let mut missing = None;
-    let mut replayed = replay_inspecting(journal, until, |env, event, views| {
+    let mut replayed = replay_inspecting(journal, until, |env, event, _, views| {
         if let Err(violation) = reports.apply(env, event, &views.oms) {
             missing.get_or_insert(violation);
         }
@@ -94,12 +106,12 @@ pub fn replay_with_reports(journal: &Journal, until: Until) -> Result<Replayed, 
     Ok(replayed)
 }
 
-/// Full replay that calls `inspect(envelope, event, views_after)` after every record folded:
-/// audits and timelines see the state after each event.
+/// Full replay that calls `inspect(envelope, event, chain_hash, views_after)` after every
+/// record folded: audits and timelines see each record's hash and the state after it.
 pub fn replay_inspecting(
     journal: &Journal,
     until: Until,
-    inspect: impl FnMut(&Envelope, &Event, &Views),
+    inspect: impl FnMut(&Envelope, &Event, &ChainHash, &Views),
 ) -> Result<Replayed, ReplayError> {
     fold(journal, Replayed::empty(journal), until, inspect)
 }
@@ -109,12 +121,9 @@ fn fold(
     journal: &Journal,
     mut state: Replayed,
     until: Until,
-    mut inspect: impl FnMut(&Envelope, &Event, &Views),
+    mut inspect: impl FnMut(&Envelope, &Event, &ChainHash, &Views),
 ) -> Result<Replayed, ReplayError> {
-    let upto = match until {
-        Until::Seq(seq) => seq.min(journal.head().seq),
-        Until::Head | Until::Time(_) => journal.head().seq,
-    };
+    let upto = until.last_seq(journal.head().seq);
     if state.at.seq >= upto {
         return Ok(state);
     }
@@ -130,7 +139,7 @@ fn fold(
             failure = Some(violation.into());
             return Ok(ControlFlow::Break(()));
         }
-        inspect(&envelope, &payload, &state.views);
+        inspect(&envelope, &payload, &hash, &state.views);
         state.at = Head { seq: envelope.seq, hash };
         state.ts_ns = Some(envelope.ts_ns);
         state.folded += 1;

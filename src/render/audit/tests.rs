@@ -1,5 +1,3 @@
-use std::collections::BTreeMap;
-
 use serde_json::{Value, json};
 
 use super::*;
@@ -8,9 +6,9 @@ use crate::render::fixture::{self, Keys, T0, keys};
 /// The timeline of `id` over the fixture, hashes from the fixture's fake chain.
 fn audit(id: &str) -> Option<Timeline> {
     let mut collector = Collector::new(id);
-    let replayed = fixture::replayed_inspecting(usize::MAX, |env, event, views| collector.observe(env, event, views));
-    let hashes: BTreeMap<u64, ChainHash> = collector.seqs().map(|seq| (seq, fixture::hash(seq))).collect();
-    collector.finish(Point::of(&replayed), &replayed.views, &hashes)
+    let replayed =
+        fixture::replayed_inspecting(usize::MAX, |env, event, hash, views| collector.observe(env, event, hash, views));
+    collector.finish(Point::of(&replayed), &replayed.views)
 }
 
 #[test]
@@ -99,10 +97,10 @@ fn an_overfill_is_flagged_on_the_fill_that_made_it() {
     for (i, event) in events.iter().enumerate() {
         let env = fixture::envelope(i as u64 + 1, event);
         views.apply(&env, event).unwrap();
-        collector.observe(&env, event, &views);
+        collector.observe(&env, event, &fixture::hash(env.seq), &views);
     }
     let at = Point { seq: 6, hash: String::new(), ts_ns: None, time: None };
-    let timeline = collector.finish(at, &views, &BTreeMap::new()).unwrap();
+    let timeline = collector.finish(at, &views).unwrap();
     let flags: Vec<bool> = timeline.events.iter().filter_map(|e| e.fill.as_ref()).map(|f| f.overfill).collect();
     assert_eq!(flags, [false, false, true]);
     assert!(timeline.order.as_ref().unwrap().overfill);
