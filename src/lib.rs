@@ -3,11 +3,14 @@
 //! ARCHITECTURE.md has the map.
 
 pub mod bench;
+pub mod broker;
 pub mod cli;
 pub mod domain;
 pub mod event;
 pub mod interchange;
 pub mod journal;
+pub mod market;
 pub mod projection;
 pub mod render;
 pub mod replay;
+pub mod scenario;

@@ -9,6 +9,8 @@
 //! a changed shape is a new variant (e.g. `OrderFilledV2`). No `flatten`, untagged or internally
 //! tagged serde shapes (bincode cannot decode them).
 
+pub mod engine;
+pub mod input;
 pub mod order;
 pub mod synthetic;
 
@@ -17,48 +19,103 @@ use serde::{Deserialize, Serialize};
 use crate::domain::ClientOrderId;
 use crate::journal::Payload;
 
+pub use engine::{CommandRejected, EngineHalted, EngineResumed};
+pub use input::{
+    BrokerAccepted, BrokerCancelRejected, BrokerCancelled, BrokerExpired, BrokerFilled, BrokerRejected, CancelOrder,
+    EngineConfig, MarketBar, MarketQuote, MarketTrade, OperatorAction, OperatorCommand, SessionStarted, SubmitOrder,
+    TimerTick,
+};
 pub use order::{
     CancelRejected, CancelRequested, OrderAccepted, OrderCancelled, OrderCreated, OrderDenied, OrderExpired,
     OrderFilled, OrderRejected, OrderSubmitted, ReportIgnored,
 };
 
-/// Everything blotter journals. Append new variants at the end only (see the module docs).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Event {
-    // ── order lifecycle ──
-    OrderCreated(OrderCreated),
-    OrderDenied(OrderDenied),
-    OrderSubmitted(OrderSubmitted),
-    OrderAccepted(OrderAccepted),
-    OrderRejected(OrderRejected),
-    OrderFilled(OrderFilled),
-    CancelRequested(CancelRequested),
-    OrderCancelled(OrderCancelled),
-    CancelRejected(CancelRejected),
-    OrderExpired(OrderExpired),
-    ReportIgnored(ReportIgnored),
+/// Declares [`Event`] (one variant per struct of the same name, in journaled order), its
+/// `type_name` and the `From` conversions, from one list.
+macro_rules! events {
+    ($($(#[$family:meta])* $variant:ident,)*) => {
+        /// Everything blotter journals. Append new variants at the end only (see the module docs).
+        #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+        pub enum Event {
+            $($(#[$family])* $variant($variant),)*
+        }
+
+        impl Event {
+            /// The variant's name, e.g. `"OrderFilled"`.
+            pub fn type_name(&self) -> &'static str {
+                match self {
+                    $(Event::$variant(_) => stringify!($variant),)*
+                }
+            }
+        }
+
+        $(impl From<$variant> for Event {
+            fn from(e: $variant) -> Self {
+                Event::$variant(e)
+            }
+        })*
+    };
+}
+
+events! {
+    /// Order lifecycle (decisions and broker outcomes applied to an order).
+    OrderCreated,
+    OrderDenied,
+    OrderSubmitted,
+    OrderAccepted,
+    OrderRejected,
+    OrderFilled,
+    CancelRequested,
+    OrderCancelled,
+    CancelRejected,
+    OrderExpired,
+    ReportIgnored,
+    /// Inputs: journaled before the engine decides on them.
+    SessionStarted,
+    SubmitOrder,
+    CancelOrder,
+    MarketBar,
+    MarketQuote,
+    MarketTrade,
+    BrokerAccepted,
+    BrokerRejected,
+    BrokerFilled,
+    BrokerCancelled,
+    BrokerCancelRejected,
+    BrokerExpired,
+    TimerTick,
+    OperatorCommand,
+    /// Engine decisions not about one order's lifecycle.
+    CommandRejected,
+    EngineHalted,
+    EngineResumed,
 }
 
 impl Payload for Event {
-    const SCHEMA_VERSION: u16 = 1;
+    /// 1: the order lifecycle. 2: inputs and engine decisions.
+    const SCHEMA_VERSION: u16 = 2;
 }
 
 impl Event {
-    /// The variant's name, e.g. `"OrderFilled"`.
-    pub fn type_name(&self) -> &'static str {
-        match self {
-            Event::OrderCreated(_) => "OrderCreated",
-            Event::OrderDenied(_) => "OrderDenied",
-            Event::OrderSubmitted(_) => "OrderSubmitted",
-            Event::OrderAccepted(_) => "OrderAccepted",
-            Event::OrderRejected(_) => "OrderRejected",
-            Event::OrderFilled(_) => "OrderFilled",
-            Event::CancelRequested(_) => "CancelRequested",
-            Event::OrderCancelled(_) => "OrderCancelled",
-            Event::CancelRejected(_) => "CancelRejected",
-            Event::OrderExpired(_) => "OrderExpired",
-            Event::ReportIgnored(_) => "ReportIgnored",
-        }
+    /// Whether this is an input (something that came into the engine) rather than a decision.
+    pub fn is_input(&self) -> bool {
+        matches!(
+            self,
+            Event::SessionStarted(_)
+                | Event::SubmitOrder(_)
+                | Event::CancelOrder(_)
+                | Event::MarketBar(_)
+                | Event::MarketQuote(_)
+                | Event::MarketTrade(_)
+                | Event::BrokerAccepted(_)
+                | Event::BrokerRejected(_)
+                | Event::BrokerFilled(_)
+                | Event::BrokerCancelled(_)
+                | Event::BrokerCancelRejected(_)
+                | Event::BrokerExpired(_)
+                | Event::TimerTick(_)
+                | Event::OperatorCommand(_)
+        )
     }
 
     /// The order this event is about, if any.
@@ -75,45 +132,45 @@ impl Event {
             Event::CancelRejected(e) => Some(&e.client_order_id),
             Event::OrderExpired(e) => Some(&e.client_order_id),
             Event::ReportIgnored(e) => e.client_order_id.as_ref(),
+            Event::SubmitOrder(e) => Some(&e.client_order_id),
+            Event::CancelOrder(e) => Some(&e.client_order_id),
+            Event::BrokerAccepted(e) => Some(&e.client_order_id),
+            Event::BrokerRejected(e) => Some(&e.client_order_id),
+            Event::BrokerFilled(e) => Some(&e.client_order_id),
+            Event::BrokerCancelled(e) => Some(&e.client_order_id),
+            Event::BrokerCancelRejected(e) => Some(&e.client_order_id),
+            Event::BrokerExpired(e) => Some(&e.client_order_id),
+            Event::CommandRejected(e) => e.client_order_id.as_ref(),
+            Event::SessionStarted(_)
+            | Event::MarketBar(_)
+            | Event::MarketQuote(_)
+            | Event::MarketTrade(_)
+            | Event::TimerTick(_)
+            | Event::OperatorCommand(_)
+            | Event::EngineHalted(_)
+            | Event::EngineResumed(_) => None,
         }
     }
 
-    /// The journal stream: `order:<client_order_id>`; for an ignored report naming no client
-    /// order id, `broker-order:<broker_order_id>`, else `reports`.
+    /// The journal stream: `order:<client_order_id>` for anything about an order; for an
+    /// ignored report naming no client order id, `broker-order:<broker_order_id>` (else
+    /// `reports`); `market:<symbol>` for market data; `session`, `timer` or `engine` otherwise.
     pub fn stream(&self) -> String {
-        match (self.client_order_id(), self) {
-            (Some(id), _) => format!("order:{id}"),
-            (None, Event::ReportIgnored(ReportIgnored { broker_order_id: Some(id), .. })) => {
-                format!("broker-order:{id}")
-            }
-            (None, _) => "reports".to_owned(),
+        if let Some(id) = self.client_order_id() {
+            return format!("order:{id}");
+        }
+        match self {
+            Event::ReportIgnored(ReportIgnored { broker_order_id: Some(id), .. }) => format!("broker-order:{id}"),
+            Event::ReportIgnored(_) => "reports".to_owned(),
+            Event::MarketBar(MarketBar { symbol, .. })
+            | Event::MarketQuote(MarketQuote { symbol, .. })
+            | Event::MarketTrade(MarketTrade { symbol, .. }) => format!("market:{symbol}"),
+            Event::SessionStarted(_) => "session".to_owned(),
+            Event::TimerTick(_) => "timer".to_owned(),
+            _ => "engine".to_owned(),
         }
     }
 }
-
-macro_rules! into_event {
-    ($($variant:ident),* $(,)?) => {
-        $(impl From<$variant> for Event {
-            fn from(e: $variant) -> Self {
-                Event::$variant(e)
-            }
-        })*
-    };
-}
-
-into_event!(
-    OrderCreated,
-    OrderDenied,
-    OrderSubmitted,
-    OrderAccepted,
-    OrderRejected,
-    OrderFilled,
-    CancelRequested,
-    OrderCancelled,
-    CancelRejected,
-    OrderExpired,
-    ReportIgnored,
-);
 
 #[cfg(test)]
 mod tests {
@@ -168,6 +225,83 @@ mod tests {
                 reason: "unknown order".into(),
                 report: "{..}".into(),
             }),
+            Event::SessionStarted(SessionStarted {
+                name: "n".into(),
+                scenario_digest: "ab".into(),
+                config: EngineConfig { max_order_qty: Some(Decimal::new(5, 1)), ..EngineConfig::default() },
+                venue_settings: [("latency_ms".to_owned(), "20".to_owned())].into(),
+            }),
+            Event::SubmitOrder(SubmitOrder {
+                client_order_id: id(),
+                strategy: "s".into(),
+                symbol: "6EH4".into(),
+                side: Side::Buy,
+                order_type: OrderType::Market,
+                qty: Decimal::ONE,
+                limit_price: None,
+                time_in_force: TimeInForce::Ioc,
+                ttl_s: None,
+                decision_price: Some(Decimal::new(11, 1)),
+            }),
+            Event::CancelOrder(CancelOrder { client_order_id: id() }),
+            Event::MarketBar(MarketBar {
+                symbol: "6EH4".into(),
+                open: Decimal::new(11076, 4),
+                high: Decimal::new(110785, 5),
+                low: Decimal::new(11076, 4),
+                close: Decimal::new(11078, 4),
+                volume: Decimal::new(205, 0),
+                market_ts_ns: 1_704_150_060_000_000_000,
+            }),
+            Event::MarketQuote(MarketQuote {
+                symbol: "USDJPY".into(),
+                bid: Decimal::new(86655, 3),
+                ask: Decimal::new(86728, 3),
+                market_ts_ns: 1,
+            }),
+            Event::MarketTrade(MarketTrade {
+                symbol: "X".into(),
+                price: Decimal::TEN,
+                qty: Decimal::TWO,
+                market_ts_ns: -1,
+            }),
+            Event::BrokerAccepted(BrokerAccepted {
+                client_order_id: id(),
+                broker_order_id: BrokerOrderId::from("P-1"),
+                broker_ts_ns: 2,
+            }),
+            Event::BrokerRejected(BrokerRejected { client_order_id: id(), reason: "no".into(), broker_ts_ns: 3 }),
+            Event::BrokerFilled(BrokerFilled {
+                client_order_id: id(),
+                broker_order_id: BrokerOrderId::from("P-1"),
+                fill_id: FillId::from("P-1-1"),
+                qty: Decimal::ONE,
+                price: Decimal::TEN,
+                fee: Decimal::new(5, 4),
+                liquidity: LiquiditySide::Taker,
+                venue: "PAPER".into(),
+                broker_ts_ns: 4,
+            }),
+            Event::BrokerCancelled(BrokerCancelled { client_order_id: id(), reason: "ioc".into(), broker_ts_ns: 5 }),
+            Event::BrokerCancelRejected(BrokerCancelRejected {
+                client_order_id: id(),
+                reason: "filled".into(),
+                broker_ts_ns: 6,
+            }),
+            Event::BrokerExpired(BrokerExpired { client_order_id: id(), broker_ts_ns: 7 }),
+            Event::TimerTick(TimerTick {}),
+            Event::OperatorCommand(OperatorCommand {
+                operator: "ops".into(),
+                action: OperatorAction::Halt,
+                reason: "drill".into(),
+            }),
+            Event::CommandRejected(CommandRejected {
+                command: "CancelOrder".into(),
+                client_order_id: Some(id()),
+                reason: "unknown order".into(),
+            }),
+            Event::EngineHalted(EngineHalted { reason: "drill".into() }),
+            Event::EngineResumed(EngineResumed { reason: "done".into() }),
         ]
     }
 
@@ -175,7 +309,7 @@ mod tests {
     fn every_event_variant_round_trips_through_bincode_serde() {
         let events = every_variant();
         let indices: Vec<usize> = events.iter().map(variant_index).collect();
-        assert_eq!(indices, (0..11).collect::<Vec<_>>(), "one instance of every variant, in order");
+        assert_eq!(indices, (0..28).collect::<Vec<_>>(), "one instance of every variant, in order");
         for ev in events {
             let bytes = bincode::serde::encode_to_vec(&ev, bincode::config::standard()).unwrap();
             let (back, used): (Event, usize) =
@@ -218,6 +352,23 @@ mod tests {
             Event::CancelRejected(_) => 8,
             Event::OrderExpired(_) => 9,
             Event::ReportIgnored(_) => 10,
+            Event::SessionStarted(_) => 11,
+            Event::SubmitOrder(_) => 12,
+            Event::CancelOrder(_) => 13,
+            Event::MarketBar(_) => 14,
+            Event::MarketQuote(_) => 15,
+            Event::MarketTrade(_) => 16,
+            Event::BrokerAccepted(_) => 17,
+            Event::BrokerRejected(_) => 18,
+            Event::BrokerFilled(_) => 19,
+            Event::BrokerCancelled(_) => 20,
+            Event::BrokerCancelRejected(_) => 21,
+            Event::BrokerExpired(_) => 22,
+            Event::TimerTick(_) => 23,
+            Event::OperatorCommand(_) => 24,
+            Event::CommandRejected(_) => 25,
+            Event::EngineHalted(_) => 26,
+            Event::EngineResumed(_) => 27,
         }
     }
 

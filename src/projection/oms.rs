@@ -300,7 +300,9 @@ impl Oms {
             Event::OrderCancelled(e) => moved(&e.client_order_id, Cancel),
             Event::CancelRejected(e) => moved(&e.client_order_id, CancelReject),
             Event::OrderExpired(e) => moved(&e.client_order_id, Expire),
-            Event::ReportIgnored(_) => Ok(Plan::Nothing),
+            // Reports kept for audit, inputs (the engine decides on them; their effects on orders
+            // are the decisions that follow) and engine decisions change no order.
+            _ => Ok(Plan::Nothing),
         }
     }
 

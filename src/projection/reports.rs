@@ -145,7 +145,7 @@ impl ExecutionReport {
             Event::OrderCancelled(_) => (ExecType::Canceled, None, None),
             Event::CancelRejected(e) => (ExecType::OrderStatus, Some(format!("cancel rejected: {}", e.reason)), None),
             Event::OrderExpired(_) => (ExecType::Expired, None, None),
-            Event::ReportIgnored(_) => return None,
+            _ => return None,
         };
         Some(ExecutionReport {
             seq: env.seq,

@@ -192,9 +192,24 @@ fn detail(event: &Event) -> Option<String> {
         Event::OrderAccepted(e) => Some(format!("broker order {}", e.broker_order_id)),
         Event::OrderFilled(f) => Some(format!("{} {:?} {} fee {}", f.fill_id, f.liquidity, f.venue, f.fee)),
         Event::ReportIgnored(r) => Some(format!("{}: {}", r.reason, r.report)),
-        Event::OrderSubmitted(_) | Event::CancelRequested(_) | Event::OrderCancelled(_) | Event::OrderExpired(_) => {
-            None
+        Event::SubmitOrder(s) => {
+            let limit = s.limit_price.map(|px| format!(" limit {px}")).unwrap_or_default();
+            Some(format!("{} {} {:?} {:?} {}{limit}", s.strategy, s.symbol, s.side, s.order_type, s.qty))
         }
+        Event::BrokerAccepted(r) => Some(format!("broker order {}", r.broker_order_id)),
+        Event::BrokerFilled(f) => Some(format!("{} {} @ {} fee {}", f.fill_id, f.qty, f.price, f.fee)),
+        Event::BrokerRejected(r) => Some(r.reason.clone()),
+        Event::BrokerCancelled(r) => Some(r.reason.clone()),
+        Event::BrokerCancelRejected(r) => Some(r.reason.clone()),
+        Event::CommandRejected(r) => Some(r.reason.clone()),
+        Event::EngineHalted(r) => Some(r.reason.clone()),
+        Event::EngineResumed(r) => Some(r.reason.clone()),
+        Event::OperatorCommand(c) => Some(format!("{:?} by {}: {}", c.action, c.operator, c.reason)),
+        Event::MarketBar(b) => {
+            Some(format!("{} o {} h {} l {} c {} v {}", b.symbol, b.open, b.high, b.low, b.close, b.volume))
+        }
+        Event::SessionStarted(s) => Some(format!("{} ({})", s.name, s.scenario_digest)),
+        _ => None,
     }
 }
 

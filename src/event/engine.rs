@@ -1,0 +1,27 @@
+//! The engine family: decisions about inputs that are not about one order's lifecycle.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::ClientOrderId;
+
+/// An input the engine could not act on (a duplicate order id, a cancel of an unknown or
+/// finished order). Kept for audit; changes no state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommandRejected {
+    /// The input's type name, e.g. `CancelOrder`.
+    pub command: String,
+    pub client_order_id: Option<ClientOrderId>,
+    pub reason: String,
+}
+
+/// New orders are denied from here on; cancels go through.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EngineHalted {
+    pub reason: String,
+}
+
+/// New orders are accepted again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EngineResumed {
+    pub reason: String,
+}

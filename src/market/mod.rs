@@ -1,0 +1,1 @@
+//! Market data files: OHLCV bars from CSV or gzipped CSV. (Being written.)

@@ -1,0 +1,1 @@
+//! Scenario files (TOML): what `blotter run` simulates. (Being written.)
