@@ -1,16 +1,23 @@
 //! `blotter verify`: a full scan. Last line on success: `ok: <N> events, head <hash>`.
+//! `--rerun` also re-runs the journaled inputs through a fresh engine and compares every
+//! record: `deterministic: <N> events, head <hash>`, or the first divergence and exit 1.
 
 use std::process::ExitCode;
 
 use anyhow::Context;
 
 use super::JournalArg;
+use crate::engine::{RerunError, rerun};
 use crate::journal::{Journal, OpenCheck, OpenOptions};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(flatten)]
     journal: JournalArg,
+    /// Re-run the journaled inputs through a fresh engine in memory and compare every record
+    /// it produces with the journal, byte for byte.
+    #[arg(long)]
+    rerun: bool,
 }
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
@@ -20,5 +27,22 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("cannot verify journal {}", dir.display()))?;
     let report = journal.verify().with_context(|| format!("journal {} failed verification", dir.display()))?;
     println!("ok: {} events, head {}", report.events, report.head.hash);
-    Ok(ExitCode::SUCCESS)
+    if !args.rerun {
+        return Ok(ExitCode::SUCCESS);
+    }
+    match rerun(&journal) {
+        Ok((events, head)) => {
+            println!("deterministic: {events} events, head {}", head.hash);
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(RerunError::Diverged(d)) => {
+            println!("diverged at seq {}", d.seq);
+            println!("  expected: {}", d.expected);
+            println!("  actual:   {}", d.actual);
+            Ok(ExitCode::from(1))
+        }
+        Err(RerunError::Journal(error)) => {
+            Err(error).with_context(|| format!("cannot re-run journal {}", dir.display()))
+        }
+    }
 }

@@ -58,6 +58,13 @@ impl BlockBuilder {
         self.count += 1;
     }
 
+    /// Drops every record pushed after the builder held `byte_len` bytes and `count` records.
+    pub fn truncate(&mut self, byte_len: usize, count: u32) {
+        debug_assert!(byte_len >= HEADER_BYTES && count <= self.count);
+        self.bytes.truncate(byte_len);
+        self.count = count;
+    }
+
     /// Records pushed so far.
     pub fn count(&self) -> u32 {
         self.count

@@ -342,6 +342,29 @@ impl Batch {
         self.push_envelope(envelope, payload)
     }
 
+    /// Adds records with given envelopes (see [`Batch::push_record`]) all or nothing: if one
+    /// is refused, none of them stays in the batch. Returns the last one's commit.
+    pub fn push_records<P: Payload>(&mut self, records: &[(Envelope, P)]) -> Result<Committed> {
+        let mark = (self.builder.as_ref().map(|b| (b.byte_len(), b.count())), self.hash, self.committed.len());
+        let mut last = Err(JournalError::Invalid("no records to append".into()));
+        for (envelope, payload) in records {
+            last = self.push_record(envelope, payload);
+            if last.is_err() {
+                break;
+            }
+        }
+        if last.is_err() {
+            let (builder, hash, committed) = mark;
+            match (builder, self.builder.as_mut()) {
+                (Some((byte_len, count)), Some(b)) => b.truncate(byte_len, count),
+                _ => self.builder = None,
+            }
+            self.hash = hash;
+            self.committed.truncate(committed);
+        }
+        last
+    }
+
     /// The seq the next pushed record gets.
     fn next_seq(&self) -> u64 {
         self.start.seq + self.committed.len() as u64 + 1

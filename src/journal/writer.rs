@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot, watch};
 
-use super::envelope::{Draft, Payload};
+use super::envelope::{Draft, Envelope, Payload};
 use super::error::{JournalError, Result};
 use super::head::Head;
 use super::log::{Committed, Durability, Journal, Prepared};
@@ -52,8 +52,15 @@ impl Default for WriterConfig {
 }
 
 struct Request<P> {
-    draft: Draft<P>,
+    entry: Entry<P>,
     ack: oneshot::Sender<Result<Committed>>,
+}
+
+/// What one request appends: a draft (the journal assigns its envelope), or records whose
+/// envelopes the producer stamped (the engine), appended all or nothing in one block.
+enum Entry<P> {
+    Draft(Draft<P>),
+    Records(Vec<(Envelope, P)>),
 }
 
 type AckSender = oneshot::Sender<Result<Committed>>;
@@ -95,8 +102,18 @@ impl Ack {
 impl<P: Payload> Appender<P> {
     /// Queues `draft` (waiting for channel space) and returns its acknowledgement to await.
     pub async fn submit(&self, draft: Draft<P>) -> Result<Ack> {
+        self.request(Entry::Draft(draft)).await
+    }
+
+    /// Queues records with stamped envelopes (the next seqs, the journal's event ids) to be
+    /// written together in one block, all or nothing; the acknowledgement names the last.
+    pub async fn submit_records(&self, records: Vec<(Envelope, P)>) -> Result<Ack> {
+        self.request(Entry::Records(records)).await
+    }
+
+    async fn request(&self, entry: Entry<P>) -> Result<Ack> {
         let (ack, rx) = oneshot::channel();
-        self.tx.send(Request { draft, ack }).await.map_err(|_| JournalError::WriterStopped)?;
+        self.tx.send(Request { entry, ack }).await.map_err(|_| JournalError::WriterStopped)?;
         Ok(Ack(rx))
     }
 
@@ -186,8 +203,11 @@ fn linger<P>(rx: &mut mpsc::Receiver<Request<P>>, requests: &mut Vec<Request<P>>
 fn prepare<P: Payload>(journal: &mut Journal, requests: Vec<Request<P>>) -> Pending {
     let mut batch = journal.batch();
     let mut acks = Vec::with_capacity(requests.len());
-    for Request { draft, ack } in requests {
-        let result = batch.push(&draft);
+    for Request { entry, ack } in requests {
+        let result = match &entry {
+            Entry::Draft(draft) => batch.push(draft),
+            Entry::Records(records) => batch.push_records(records),
+        };
         acks.push((ack, result));
     }
     match journal.prepare(batch) {

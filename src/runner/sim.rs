@@ -1,0 +1,155 @@
+//! The simulation loop: a discrete-event scheduler in engine time. It merges four sources —
+//! the venue's own happenings, market bars, the scenario's commands and the engine's timers —
+//! always taking the earliest (ties: venue, bar, command, timer), feeds each to the engine,
+//! and hands the engine's broker commands to the venue once they are durable.
+//!
+//! Lock-step on purpose: the next input is chosen only after the previous decision (and any
+//! commands it released) reached the venue, so what happens is a function of the inputs alone,
+//! never of thread timing. Decisions that send nothing do not wait for durability.
+
+use std::collections::VecDeque;
+use std::iter::Peekable;
+
+use crate::broker::{BrokerError, SimulatedVenue, Timed};
+use crate::engine::{Engine, Pending, RunError};
+use crate::event::{Event, MarketBar, TimerTick};
+
+/// Why a simulation stopped early.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    #[error(transparent)]
+    Run(#[from] RunError),
+    #[error(transparent)]
+    Broker(#[from] BrokerError),
+    #[error("market data: {0}")]
+    MarketData(Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// What the loop did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SimStats {
+    pub inputs: u64,
+    pub bars: u64,
+    pub reports: u64,
+    pub timers: u64,
+    /// The seq of the last record written.
+    pub last_seq: u64,
+}
+
+/// The four sources, in tie-break order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Source {
+    Venue,
+    Bar,
+    Command,
+    Timer,
+}
+
+/// Runs `bars` and `commands` (sorted by time) through `engine` and `venue` until every
+/// source is exhausted and nothing is due at or before `end_ns`. `on_bar` is told the number
+/// of bars fed so far (progress).
+pub async fn simulate<V, B, E>(
+    engine: &Engine,
+    venue: &mut V,
+    bars: B,
+    commands: Vec<Timed<Event>>,
+    end_ns: i64,
+    mut on_bar: impl FnMut(u64),
+) -> Result<SimStats, SimError>
+where
+    V: SimulatedVenue,
+    B: Iterator<Item = Result<MarketBar, E>>,
+    E: std::error::Error + Send + Sync + 'static,
+{
+    let mut sim = Sim { bars: bars.peekable(), commands: commands.into(), timer: None, stats: SimStats::default() };
+    let mut last: Option<Pending> = None;
+    while let Some((at, source)) = sim.next(venue, end_ns)? {
+        match source {
+            Source::Venue => {
+                while let Some(Timed { at_ns, item }) = venue.poll_report(at).await? {
+                    sim.stats.reports += 1;
+                    last = sim.step(engine, venue, at_ns, item.into()).await?.or(last);
+                }
+            }
+            Source::Bar => {
+                let bar = sim.bars.next().expect("peeked").map_err(|e| SimError::MarketData(Box::new(e)))?;
+                venue.on_bar(&bar, at);
+                sim.stats.bars += 1;
+                last = sim.step(engine, venue, at, bar.into()).await?.or(last);
+                on_bar(sim.stats.bars);
+            }
+            Source::Command => {
+                let Timed { at_ns, item } = sim.commands.pop_front().expect("peeked");
+                last = sim.step(engine, venue, at_ns, item).await?.or(last);
+            }
+            Source::Timer => {
+                sim.stats.timers += 1;
+                last = sim.step(engine, venue, at, TimerTick {}.into()).await?.or(last);
+            }
+        }
+    }
+    if let Some(pending) = last {
+        sim.stats.last_seq = sim.stats.last_seq.max(pending.durable().await?.last.seq);
+    }
+    Ok(sim.stats)
+}
+
+struct Sim<B: Iterator> {
+    bars: Peekable<B>,
+    commands: VecDeque<Timed<Event>>,
+    /// The engine's next timer deadline, as of its last decision.
+    timer: Option<i64>,
+    stats: SimStats,
+}
+
+impl<B, E> Sim<B>
+where
+    B: Iterator<Item = Result<MarketBar, E>>,
+    E: std::error::Error + Send + Sync + 'static,
+{
+    /// The earliest source with something to do, if any is due by `end_ns` (bars and
+    /// commands always are).
+    fn next(&mut self, venue: &impl SimulatedVenue, end_ns: i64) -> Result<Option<(i64, Source)>, SimError> {
+        let bar = match self.bars.peek() {
+            Some(Ok(bar)) => Some(bar.market_ts_ns),
+            Some(Err(_)) => {
+                let error = self.bars.next().expect("peeked").err().expect("an error");
+                return Err(SimError::MarketData(Box::new(error)));
+            }
+            None => None,
+        };
+        let feeds_left = bar.is_some() || !self.commands.is_empty();
+        let candidates = [
+            (venue.next_due(), Source::Venue),
+            (bar, Source::Bar),
+            (self.commands.front().map(|c| c.at_ns), Source::Command),
+            (self.timer, Source::Timer),
+        ];
+        let next = candidates.into_iter().filter_map(|(at, source)| Some((at?, source))).min();
+        Ok(next.filter(|(at, _)| feeds_left || *at <= end_ns))
+    }
+
+    /// Feeds one input; sends the broker commands it released once they are durable. Returns
+    /// the decision if it was not awaited (it sent nothing).
+    async fn step(
+        &mut self,
+        engine: &Engine,
+        venue: &mut impl SimulatedVenue,
+        at_ns: i64,
+        input: Event,
+    ) -> Result<Option<Pending>, SimError> {
+        self.stats.inputs += 1;
+        let pending = engine.submit(at_ns, input).await?;
+        // A deadline at or before now was handled by this very decision (or cannot be).
+        self.timer = pending.next_deadline.filter(|deadline| *deadline > at_ns);
+        if !pending.has_commands() {
+            return Ok(Some(pending));
+        }
+        let durable = pending.durable().await?;
+        self.stats.last_seq = durable.last.seq;
+        for command in durable.commands {
+            venue.send(command, at_ns).await?;
+        }
+        Ok(None)
+    }
+}
