@@ -112,10 +112,10 @@ where
     fn next(&mut self, venue: &impl SimulatedVenue, end_ns: i64) -> Result<Option<(i64, Source)>, SimError> {
         let bar = match self.bars.peek() {
             Some(Ok(bar)) => Some(bar.market_ts_ns),
-            Some(Err(_)) => {
-                let error = self.bars.next().expect("peeked").err().expect("an error");
-                return Err(SimError::MarketData(Box::new(error)));
-            }
+            Some(Err(_)) => match self.bars.next() {
+                Some(Err(error)) => return Err(SimError::MarketData(Box::new(error))),
+                _ => unreachable!("the peeked item is an error"),
+            },
             None => None,
         };
         let feeds_left = bar.is_some() || !self.commands.is_empty();
