@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use crate::bench::engine::EngineBench;
 use crate::bench::journal::JournalBench;
 use crate::bench::replay::ReplayBench;
 
@@ -29,6 +30,16 @@ pub enum Bench {
         /// Events in the ack-latency phase.
         #[arg(long, default_value_t = 300_000)]
         latency_events: u64,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Order lifecycles (submit, acknowledge, fill) through the whole engine and the durable journal.
+    Engine {
+        #[arg(long, default_value_t = 200_000)]
+        lifecycles: u64,
+        /// Lifecycles in flight at most.
+        #[arg(long, default_value_t = 4096)]
+        window: usize,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
@@ -59,6 +70,10 @@ pub fn run(bench: &Bench) -> anyhow::Result<ExitCode> {
                 latency_events: *latency_events,
             }
             .run()?;
+            print_report(*format, &report.table(), &report)?;
+        }
+        Bench::Engine { lifecycles, window, format } => {
+            let report = EngineBench { lifecycles: *lifecycles, window: *window }.run()?;
             print_report(*format, &report.table(), &report)?;
         }
         Bench::Replay { events, snapshot_events, tail_events, format } => {

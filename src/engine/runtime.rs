@@ -1,20 +1,25 @@
 //! The engine on tokio: one task owns the [`Core`] (the single writer); inputs arrive through
-//! a bounded channel; each decision's records go to the group-commit journal writer as one
-//! atomic entry. Broker commands are handed out only by [`Pending::durable`], after the
-//! journal acknowledged every record of the decision: nothing leaves the engine before the
-//! events that caused it are durable.
+//! a bounded channel; the decisions of every input taken in one wake-up go to the
+//! group-commit journal writer as one atomic entry. Broker commands are handed out only by
+//! [`Pending::durable`], once the journal's durable seq covers every record of the decision:
+//! nothing leaves the engine before the events that caused it are durable.
 //!
 //! The engine task does not wait for durability before taking the next input (decisions are
-//! pipelined into the group commit); only what leaves the engine waits.
+//! pipelined into the group commit); only what leaves the engine waits. A second task awaits
+//! the journal's acknowledgements in order and publishes the durable seq on a watch channel
+//! every pending decision waits on (one wake-up per flush, not one channel per input).
+
+use std::sync::Arc;
 
 use thiserror::Error;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
+use super::core::Decided;
 use super::core::{Core, EngineError};
 use crate::broker::BrokerCommand;
 use crate::event::Event;
-use crate::journal::{Ack, Appender, Committed, JournalError};
+use crate::journal::{Ack, Appender, JournalError};
 
 /// Why a run stopped.
 #[derive(Debug, Error)]
@@ -23,42 +28,55 @@ pub enum RunError {
     Engine(#[from] EngineError),
     #[error("the journal failed: {0}")]
     Journal(#[from] JournalError),
+    #[error("the journal failed: {0}")]
+    JournalFailed(Arc<str>),
     #[error("the engine task has stopped")]
     Stopped,
-    #[error("the journal acknowledged seq {acknowledged} for a decision ending at seq {expected}")]
-    SeqMismatch { expected: u64, acknowledged: u64 },
 }
 
 /// Capacity of the engine's input channel.
 pub const INPUT_CHANNEL: usize = 4096;
+/// Most inputs decided per wake-up (and journaled as one entry).
+const MAX_INPUTS_PER_BATCH: usize = 512;
+/// Journal entries awaiting their acknowledgement at most.
+const ACKS_IN_FLIGHT: usize = 1024;
+
+/// Engine time at the edge, for live use: read when an input arrives without a time. The
+/// engine never lets it go backwards (it takes the later of the clock and engine time).
+pub type Clock = Box<dyn FnMut() -> i64 + Send>;
+
+/// The durable seq, or why the journal failed (then for good).
+type Progress = Result<u64, Arc<str>>;
 
 struct Request {
-    ts_ns: i64,
+    /// `None`: stamp with the engine's clock on arrival.
+    ts_ns: Option<i64>,
     input: Event,
     reply: oneshot::Sender<Result<Pending, RunError>>,
 }
 
 /// A handle to the running engine.
 pub struct Engine {
-    tx: mpsc::Sender<Request>,
+    inputs: EngineInputs,
     task: JoinHandle<Core>,
 }
 
 /// A decided input whose records are on their way to durability.
+#[derive(Debug)]
 pub struct Pending {
     pub first_seq: u64,
     pub last_seq: u64,
     /// The next timer deadline after this decision.
     pub next_deadline: Option<i64>,
     commands: Vec<BrokerCommand>,
-    ack: Ack,
+    durable: watch::Receiver<Progress>,
 }
 
 /// A decision made durable: its commands may now be sent.
 #[derive(Debug)]
 pub struct Durable {
     pub commands: Vec<BrokerCommand>,
-    pub last: Committed,
+    pub last_seq: u64,
 }
 
 impl Pending {
@@ -68,39 +86,67 @@ impl Pending {
     }
 
     /// Waits until every record of the decision is durable, then hands out its commands.
-    pub async fn durable(self) -> Result<Durable, RunError> {
-        let last = self.ack.durable().await?;
-        if last.seq != self.last_seq {
-            return Err(RunError::SeqMismatch { expected: self.last_seq, acknowledged: last.seq });
+    pub async fn durable(mut self) -> Result<Durable, RunError> {
+        let last_seq = self.last_seq;
+        let progress = self
+            .durable
+            .wait_for(|progress| progress.as_ref().map_or(true, |seq| *seq >= last_seq))
+            .await
+            .map_err(|_| RunError::Stopped)?;
+        match &*progress {
+            Ok(_) => Ok(Durable { commands: std::mem::take(&mut self.commands), last_seq }),
+            Err(reason) => Err(RunError::JournalFailed(Arc::clone(reason))),
         }
-        Ok(Durable { commands: self.commands, last })
+    }
+}
+
+/// A decision to come.
+pub struct Reply(oneshot::Receiver<Result<Pending, RunError>>);
+
+impl Reply {
+    pub async fn decision(self) -> Result<Pending, RunError> {
+        self.0.await.map_err(|_| RunError::Stopped)?
     }
 }
 
 impl Engine {
-    /// Starts the engine task on the current tokio runtime.
+    /// Starts the engine on the current tokio runtime. Inputs carry their own engine time
+    /// (simulation); one without a time gets the engine's current time.
     pub fn spawn(core: Core, appender: Appender<Event>) -> Engine {
+        Engine::spawn_with_clock(core, appender, Box::new(|| i64::MIN))
+    }
+
+    /// As [`Engine::spawn`], stamping inputs that carry no time with `clock` (live use).
+    pub fn spawn_with_clock(core: Core, appender: Appender<Event>, clock: Clock) -> Engine {
         let (tx, rx) = mpsc::channel(INPUT_CHANNEL);
-        let task = tokio::spawn(run(core, appender, rx));
-        Engine { tx, task }
+        let (progress_tx, progress_rx) = watch::channel(Ok(core.last_seq()));
+        let (acks_tx, acks_rx) = mpsc::channel(ACKS_IN_FLIGHT);
+        let progress_tx = Arc::new(progress_tx);
+        tokio::spawn(publish_durability(acks_rx, Arc::clone(&progress_tx)));
+        let shell = Shell { appender, clock, acks: acks_tx, progress: progress_tx, durable: progress_rx };
+        let task = tokio::spawn(run(core, shell, rx));
+        Engine { inputs: EngineInputs { tx }, task }
     }
 
     /// Sends `input` at engine time `ts_ns` and waits for the engine's decision (not for
     /// durability: await [`Pending::durable`] for that).
     pub async fn submit(&self, ts_ns: i64, input: Event) -> Result<Pending, RunError> {
-        let (reply, rx) = oneshot::channel();
-        self.tx.send(Request { ts_ns, input, reply }).await.map_err(|_| RunError::Stopped)?;
-        rx.await.map_err(|_| RunError::Stopped)?
+        self.inputs.submit(ts_ns, input).await
     }
 
-    /// A sender other tasks can submit through (e.g. a broker's report pump).
+    /// Submits `input` stamped with the engine's clock when it arrives (live use).
+    pub async fn submit_now(&self, input: Event) -> Result<Pending, RunError> {
+        self.inputs.submit_now(input).await
+    }
+
+    /// A cloneable sender other tasks can submit through (e.g. a broker's report pump).
     pub fn inputs(&self) -> EngineInputs {
-        EngineInputs { tx: self.tx.clone() }
+        self.inputs.clone()
     }
 
     /// Stops taking inputs once every [`EngineInputs`] is dropped and returns the core.
     pub async fn shutdown(self) -> Result<Core, RunError> {
-        drop(self.tx);
+        drop(self.inputs);
         self.task.await.map_err(|_| RunError::Stopped)
     }
 }
@@ -114,29 +160,96 @@ pub struct EngineInputs {
 impl EngineInputs {
     /// As [`Engine::submit`].
     pub async fn submit(&self, ts_ns: i64, input: Event) -> Result<Pending, RunError> {
+        self.enqueue(Some(ts_ns), input).await?.decision().await
+    }
+
+    /// As [`Engine::submit_now`].
+    pub async fn submit_now(&self, input: Event) -> Result<Pending, RunError> {
+        self.enqueue(None, input).await?.decision().await
+    }
+
+    /// Queues `input` (waiting only for channel space) without waiting for the decision:
+    /// lets one producer keep many inputs in flight.
+    pub async fn enqueue(&self, ts_ns: Option<i64>, input: Event) -> Result<Reply, RunError> {
         let (reply, rx) = oneshot::channel();
         self.tx.send(Request { ts_ns, input, reply }).await.map_err(|_| RunError::Stopped)?;
-        rx.await.map_err(|_| RunError::Stopped)?
+        Ok(Reply(rx))
     }
 }
 
-async fn run(mut core: Core, appender: Appender<Event>, mut rx: mpsc::Receiver<Request>) -> Core {
-    while let Some(Request { ts_ns, input, reply }) = rx.recv().await {
-        let result = decide(&mut core, &appender, ts_ns, input).await;
-        let _ = reply.send(result);
+/// What the engine task owns besides the core.
+struct Shell {
+    appender: Appender<Event>,
+    clock: Clock,
+    acks: mpsc::Sender<(u64, Ack)>,
+    progress: Arc<watch::Sender<Progress>>,
+    durable: watch::Receiver<Progress>,
+}
+
+async fn run(mut core: Core, mut shell: Shell, mut rx: mpsc::Receiver<Request>) -> Core {
+    let mut requests = Vec::with_capacity(MAX_INPUTS_PER_BATCH);
+    while rx.recv_many(&mut requests, MAX_INPUTS_PER_BATCH).await > 0 {
+        let mut records = Vec::with_capacity(4 * requests.len());
+        for Request { ts_ns, input, reply } in requests.drain(..) {
+            let ts_ns = ts_ns.unwrap_or_else(|| (shell.clock)().max(core.state().clock_ns));
+            let result = core.handle(ts_ns, input).map(|decision| {
+                let Decided { first_seq, last_seq, records: decided, commands } = decision.into();
+                records.extend(decided);
+                let next_deadline = core.next_deadline();
+                Pending { first_seq, last_seq, next_deadline, commands, durable: shell.durable.clone() }
+            });
+            let _ = reply.send(result.map_err(RunError::from));
+        }
+        if !records.is_empty() {
+            shell.journal(&mut core, records).await;
+        }
     }
     core
 }
 
-async fn decide(core: &mut Core, appender: &Appender<Event>, ts_ns: i64, input: Event) -> Result<Pending, RunError> {
-    let decision = core.handle(ts_ns, input)?;
-    let (first_seq, last_seq) = (decision.first_seq(), decision.last_seq());
-    let ack = match appender.submit_records(decision.records).await {
-        Ok(ack) => ack,
-        Err(error) => {
-            core.stop(format!("the journal refused seqs {first_seq}..={last_seq}: {error}"));
-            return Err(error.into());
+impl Shell {
+    /// Queues one batch's records as one atomic journal entry; a refusal stops the core (its
+    /// state is ahead of the journal) and fails every pending decision.
+    async fn journal(&mut self, core: &mut Core, records: Vec<(crate::journal::Envelope, Event)>) {
+        let last_seq = records.last().map_or(0, |(env, _)| env.seq);
+        let queued = match self.appender.submit_records(records).await {
+            Ok(ack) => self.acks.send((last_seq, ack)).await.map_err(|_| "the durability task stopped".to_owned()),
+            Err(error) => Err(error.to_string()),
+        };
+        if let Err(reason) = queued {
+            core.stop(format!("the journal refused records up to seq {last_seq}: {reason}"));
+            fail(&self.progress, reason);
         }
-    };
-    Ok(Pending { first_seq, last_seq, next_deadline: core.next_deadline(), commands: decision.commands, ack })
+    }
+}
+
+/// Awaits each journal entry's acknowledgement in order and publishes the durable seq.
+async fn publish_durability(mut acks: mpsc::Receiver<(u64, Ack)>, progress: Arc<watch::Sender<Progress>>) {
+    while let Some((last_seq, ack)) = acks.recv().await {
+        match ack.durable().await {
+            Ok(committed) if committed.seq == last_seq => {
+                progress.send_if_modified(|p| match p {
+                    Ok(seq) => {
+                        *seq = last_seq;
+                        true
+                    }
+                    Err(_) => false,
+                });
+            }
+            Ok(committed) => {
+                fail(&progress, format!("acknowledged seq {} for an entry ending at {last_seq}", committed.seq));
+            }
+            Err(error) => fail(&progress, error.to_string()),
+        }
+    }
+}
+
+fn fail(progress: &watch::Sender<Progress>, reason: String) {
+    progress.send_if_modified(|p| {
+        if p.is_err() {
+            return false;
+        }
+        *p = Err(reason.into());
+        true
+    });
 }

@@ -89,7 +89,7 @@ where
         }
     }
     if let Some(pending) = last {
-        sim.stats.last_seq = sim.stats.last_seq.max(pending.durable().await?.last.seq);
+        sim.stats.last_seq = sim.stats.last_seq.max(pending.durable().await?.last_seq);
     }
     Ok(sim.stats)
 }
@@ -146,7 +146,7 @@ where
             return Ok(Some(pending));
         }
         let durable = pending.durable().await?;
-        self.stats.last_seq = durable.last.seq;
+        self.stats.last_seq = durable.last_seq;
         for command in durable.commands {
             venue.send(command, at_ns).await?;
         }
