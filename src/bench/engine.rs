@@ -120,7 +120,7 @@ fn market_order(i: u64) -> Event {
         client_order_id: format!("c-{i}").into(),
         strategy: "bench".into(),
         symbol: "BENCH".into(),
-        side: if i % 2 == 0 { Side::Buy } else { Side::Sell },
+        side: if i.is_multiple_of(2) { Side::Buy } else { Side::Sell },
         order_type: OrderType::Market,
         qty: Decimal::ONE,
         limit_price: None,
