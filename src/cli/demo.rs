@@ -1,74 +1,54 @@
-//! `blotter demo`: until the scenario runner exists, journals a deterministic history of
-//! order lifecycles (seeded synthetic orders, fills, cancels, rejects, expiries) through the
-//! group-commit writer, verifies it, prints its head and a summary of the views. A journal
+//! `blotter demo`: runs the default scenario (6E limit and market orders over real CME bars)
+//! into `./journal`, verifies it, re-runs it for determinism and shows the views. A journal
 //! the demo made earlier is replaced; any other journal in the directory is refused, never
 //! overwritten.
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 
 use super::JournalArg;
-use crate::event::Event;
-use crate::event::synthetic::Lifecycles;
-use crate::journal::{Genesis, Journal, JournalWriter, Layout, OpenCheck, OpenOptions, WriterConfig};
-use crate::replay::{Until, checkpoint, replay};
+use crate::engine::rerun;
+use crate::journal::{Journal, Layout, OpenCheck, OpenOptions};
+use crate::render::views::{Selection, View, write_table};
+use crate::replay::{Until, replay_from_snapshot};
+use crate::runner::{RunSummary, genesis};
+use crate::scenario;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(flatten)]
     journal: JournalArg,
-    /// Events to write.
-    #[arg(long, default_value_t = 10_000)]
-    events: u64,
 }
 
 const ORIGIN: &str = "demo";
-/// The seed of the demo's synthetic order flow (journaled in the genesis).
-const SEED: u64 = 42;
+/// The default scenario, in the repository's fixtures.
+const SCENARIO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/6e_limit_and_market.toml");
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let dir = &args.journal.journal;
+    let scenario = scenario::load(Path::new(SCENARIO))?;
     replace_previous_demo(dir)?;
-    let genesis = Genesis::new(Some(SEED)).with_metadata("origin", ORIGIN);
-    let journal = Journal::create(dir, &genesis, &OpenOptions::default())
-        .with_context(|| format!("cannot create journal {}", dir.display()))?;
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-    let journal = runtime.block_on(async {
-        let writer = JournalWriter::<Event>::spawn(journal, WriterConfig::default());
-        let appender = writer.appender();
-        let mut acks = Vec::with_capacity(args.events as usize);
-        for draft in Lifecycles::new(SEED, 16).take(args.events as usize) {
-            acks.push(appender.submit(draft).await?);
-        }
-        for ack in acks {
-            ack.durable().await?;
-        }
-        drop(appender);
-        writer.close().await
-    })?;
-    let report = journal.verify()?;
-    let views = replay(&journal, Until::Head)?;
-    checkpoint::save(&journal, &views)?;
-    let orders = views.views.oms.orders();
-    let mut by_status = std::collections::BTreeMap::new();
-    for order in orders.values() {
-        *by_status.entry(format!("{:?}", order.status)).or_insert(0u64) += 1;
-    }
-    println!("journal:   {}", dir.display());
-    println!(
-        "orders:    {} ({})",
-        orders.len(),
-        by_status.iter().map(|(s, n)| format!("{s} {n}")).collect::<Vec<_>>().join(", ")
-    );
-    println!("positions: {}", views.views.positions.len());
-    println!("blocks:    {}", report.blocks);
-    println!("ok: {} events, head {}", report.events, report.head.hash);
-    println!("next: blotter replay --view positions | blotter audit o-1 | blotter export");
+    let outcome = super::run::execute(&scenario, dir, &genesis(&scenario).with_metadata("origin", ORIGIN), 2)?;
+    let summary = RunSummary::of(&scenario.name, &outcome.state, &outcome.head);
+    let journal = outcome.journal;
+    let verified = journal.verify()?;
+    let (rerun_events, rerun_head) = rerun(&journal).context("re-running the demo journal")?;
+    let replayed = replay_from_snapshot(&journal, Until::Head)?;
+    let mut out = std::io::stdout().lock();
+    summary.write_text(&mut out, Some(outcome.elapsed))?;
+    println!();
+    write_table(&mut out, &replayed, Selection::One(View::Oms))?;
+    println!();
+    println!("journal:       {}", dir.display());
+    println!("ok: {} events, head {}", verified.events, verified.head.hash);
+    println!("deterministic: {rerun_events} events, head {}", rerun_head.hash);
+    println!("next: blotter replay --view positions | blotter audit o-1 | blotter verify --rerun | blotter export");
     Ok(ExitCode::SUCCESS)
 }
 
-fn replace_previous_demo(dir: &std::path::Path) -> anyhow::Result<()> {
+fn replace_previous_demo(dir: &Path) -> anyhow::Result<()> {
     let layout = Layout::new(dir);
     if !layout.exists() {
         return Ok(());

@@ -9,6 +9,7 @@ mod demo;
 mod export;
 mod import;
 mod replay;
+mod run;
 mod verify;
 
 use std::path::PathBuf;
@@ -27,17 +28,30 @@ use crate::journal::JournalError;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Log format on stderr: readable text, or one JSON object per line. JSON logs include
+    /// every engine decision (with the seq it produced) unless BLOTTER_LOG says otherwise.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run a scenario (TOML) against the paper venue into a new journal; print the summary.
+    Run(run::Args),
     /// Check a journal: framing, CRCs, gapless seqs, the hash chain and the head.
     Verify(verify::Args),
     /// The views (OMS, positions, execution reports) as of any seq or time, as tables or JSON.
     Replay(replay::Args),
     /// The timeline of one order or stream, with the order's state after every event.
     Audit(audit::Args),
-    /// Write a small demo journal, verify it and print its head.
+    /// Run the default scenario into ./journal (replacing an earlier demo), verify it, re-run
+    /// it for determinism and show the views.
     Demo(demo::Args),
     /// Write the journal as NDJSON on stdout: a genesis header, then one line per record.
     Export(export::Args),
@@ -62,8 +76,9 @@ pub struct JournalArg {
 /// Parses the command line, runs it and maps the outcome to an exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing();
+    init_tracing(cli.log_format);
     let result = match cli.command {
+        Command::Run(args) => run::run(&args),
         Command::Verify(args) => verify::run(&args),
         Command::Replay(args) => replay::run(&args),
         Command::Audit(args) => audit::run(&args),
@@ -91,8 +106,18 @@ fn exit_code_for(error: &anyhow::Error) -> ExitCode {
     if corrupt { ExitCode::from(1) } else { ExitCode::from(2) }
 }
 
-fn init_tracing() {
+/// Logs go to stderr. The level comes from `BLOTTER_LOG` (e.g. `info` shows every decision);
+/// by default warnings only, or warnings and decisions with `--log-format json`.
+fn init_tracing(format: LogFormat) {
+    let default = match format {
+        LogFormat::Text => "warn",
+        LogFormat::Json => "warn,blotter::decision=info",
+    };
     let filter = tracing_subscriber::EnvFilter::try_from_env("BLOTTER_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+    };
 }

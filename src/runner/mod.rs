@@ -4,6 +4,7 @@
 //! - `sim`: the discrete-event loop in engine time.
 //! - `summary`: what a run prints.
 
+mod scenario;
 mod sim;
 mod summary;
 
@@ -14,6 +15,7 @@ use crate::engine::{Core, Engine, EngineState, RunError};
 use crate::event::{Event, MarketBar, SessionStarted};
 use crate::journal::{Head, Journal, JournalError, JournalWriter, WriterConfig};
 
+pub use scenario::{genesis, plan, run_scenario};
 pub use sim::{SimError, SimStats, simulate};
 pub use summary::RunSummary;
 

@@ -1,0 +1,75 @@
+//! A scenario file turned into a run: the plan, the venue, the journal's genesis.
+
+use std::path::Path;
+
+use crate::broker::paper::{PaperConfig, PaperVenue};
+use crate::event::SessionStarted;
+use crate::journal::{Genesis, Journal, OpenOptions};
+use crate::market::BarReader;
+use crate::scenario::Scenario;
+
+use super::{RunOutcome, RunPlan, RunnerError, run};
+
+/// The genesis of a scenario's journal: its seed, name and digest (so a journal can be
+/// matched to the scenario that made it).
+pub fn genesis(scenario: &Scenario) -> Genesis {
+    Genesis::new(Some(scenario.seed))
+        .with_metadata("origin", "run")
+        .with_metadata("scenario", scenario.name.as_str())
+        .with_metadata("scenario_digest", scenario.digest.as_str())
+}
+
+/// The session, bars and commands of `scenario`. Runs from its first bar or command to its
+/// last, plus two venue latencies so in-flight reports arrive.
+pub fn plan(scenario: &Scenario) -> Result<RunPlan<BarReader>, RunnerError> {
+    let first_command = scenario.inputs.first().map(|c| c.at_ns);
+    let last_command = scenario.inputs.last().map(|c| c.at_ns);
+    let start_ns = first_command.map_or(scenario.first_bar_ns, |at| at.min(scenario.first_bar_ns));
+    let last_ns = last_command.map_or(scenario.last_bar_ns, |at| at.max(scenario.last_bar_ns));
+    let settle_ns = i64::try_from(scenario.broker.latency_ms).unwrap_or(i64::MAX / 4).saturating_mul(2_000_000);
+    let session = SessionStarted {
+        name: scenario.name.clone(),
+        scenario_digest: scenario.digest.clone(),
+        config: scenario.engine.clone(),
+        venue_settings: venue_settings(&scenario.broker),
+    };
+    let bars = scenario.read_bars().map_err(|e| super::SimError::MarketData(Box::new(e)))?;
+    Ok(RunPlan {
+        session,
+        start_ns,
+        end_ns: last_ns.saturating_add(settle_ns),
+        bars,
+        commands: scenario.inputs.clone(),
+    })
+}
+
+/// The venue's settings as journaled for audit.
+fn venue_settings(config: &PaperConfig) -> std::collections::BTreeMap<String, String> {
+    [
+        ("venue", config.venue.clone()),
+        ("latency_ms", config.latency_ms.to_string()),
+        ("slippage_bps", config.slippage_bps.to_string()),
+        ("commission_bps", config.commission_bps.to_string()),
+        ("limit_fill_probability", config.limit_fill_probability.to_string()),
+        ("max_bar_participation", config.max_bar_participation.to_string()),
+        ("seed", config.seed.to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
+}
+
+/// Creates the journal in `dir` with `genesis` (see [`genesis`]; `dir` must not hold a
+/// journal) and runs `scenario` into it against the paper venue, on the current tokio runtime.
+pub async fn run_scenario(
+    scenario: &Scenario,
+    dir: &Path,
+    genesis: &Genesis,
+    options: &OpenOptions,
+    on_bar: impl FnMut(u64),
+) -> Result<RunOutcome, RunnerError> {
+    let plan = plan(scenario)?;
+    let journal = Journal::create(dir, genesis, options)?;
+    let mut venue = PaperVenue::new(scenario.broker.clone());
+    run(journal, plan, &mut venue, on_bar).await
+}

@@ -1,0 +1,204 @@
+//! The scenario runner end to end: every fixture scenario runs in-process and its summary,
+//! views and head hash are pinned (insta); the same scenario gives the same journal on any
+//! tokio runtime; `verify --rerun` reproduces it byte for byte and names the first divergence
+//! of a tampered journal; bad scenarios are refused with exit 2 and write nothing.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use blotter::engine::{RerunError, rerun};
+use blotter::event::{Event, OrderDenied, SubmitOrder};
+use blotter::journal::{Genesis, Journal, OpenCheck, OpenOptions};
+use blotter::render::views::{Selection, json_string};
+use blotter::replay::{Until, replay_with_reports};
+use blotter::runner::{RunOutcome, RunSummary, genesis, run_scenario};
+use blotter::scenario::{self, Scenario};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+/// The genesis of a fixture run, with a fixed version so that hashes do not change with the
+/// crate version.
+fn pinned_genesis(scenario: &Scenario) -> Genesis {
+    Genesis { blotter_version: "snapshot".into(), ..genesis(scenario) }
+}
+
+fn run_on(runtime: tokio::runtime::Runtime, scenario: &Scenario, dir: &Path) -> RunOutcome {
+    let genesis = pinned_genesis(scenario);
+    runtime.block_on(run_scenario(scenario, dir, &genesis, &OpenOptions::default(), |_| {})).unwrap()
+}
+
+fn multi_thread(workers: usize) -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(workers).enable_all().build().unwrap()
+}
+
+fn fixture(name: &str) -> Scenario {
+    scenario::load(&fixtures().join(name)).unwrap()
+}
+
+/// Runs `name` and pins its summary, views (with every execution report) and head.
+fn golden(name: &str) {
+    let scenario = fixture(name);
+    let scratch = tempfile::tempdir().unwrap();
+    let outcome = run_on(multi_thread(2), &scenario, &scratch.path().join("journal"));
+    let summary = RunSummary::of(&scenario.name, &outcome.state, &outcome.head);
+    let replayed = replay_with_reports(&outcome.journal, Until::Head).unwrap();
+    assert_eq!(replayed.views, outcome.state.views, "a replay of the journal rebuilds the engine's views");
+    let (events, head) = rerun(&outcome.journal).unwrap();
+    assert_eq!((events, head), (outcome.head.seq, outcome.head));
+    let stem = name.trim_end_matches(".toml");
+    insta::assert_json_snapshot!(format!("{stem}__summary"), summary);
+    insta::assert_snapshot!(format!("{stem}__views"), json_string(&replayed, Selection::All));
+}
+
+#[test]
+fn golden_6e_limit_and_market() {
+    golden("6e_limit_and_market.toml");
+}
+
+#[test]
+fn golden_btc_ioc_fok() {
+    golden("btc_ioc_fok.toml");
+}
+
+#[test]
+fn golden_6e_expiry_and_cancels() {
+    golden("6e_expiry_and_cancels.toml");
+}
+
+#[test]
+fn golden_sp500_daily_flips() {
+    golden("sp500_daily_flips.toml");
+}
+
+#[test]
+fn the_same_scenario_gives_the_same_head_on_any_runtime() {
+    let scenario = fixture("6e_expiry_and_cancels.toml");
+    let scratch = tempfile::tempdir().unwrap();
+    let current = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let heads: Vec<_> = [(current, "a"), (multi_thread(1), "b"), (multi_thread(4), "c")]
+        .into_iter()
+        .map(|(runtime, dir)| run_on(runtime, &scenario, &scratch.path().join(dir)).head)
+        .collect();
+    assert!(heads.iter().all(|h| *h == heads[0]), "{heads:?}");
+}
+
+#[test]
+fn rerun_names_the_first_divergence() {
+    let scenario = fixture("6e_limit_and_market.toml");
+    let scratch = tempfile::tempdir().unwrap();
+    let path = scratch.path().join("journal");
+    let outcome = run_on(multi_thread(2), &scenario, &path);
+    // Copy the journal up to its first submission's decision, then journal a different
+    // decision for it (a denial where the engine sent the order).
+    let forged_path = scratch.path().join("forged");
+    let mut forged = Journal::create(&forged_path, outcome.journal.genesis(), &OpenOptions::default()).unwrap();
+    let mut at = None;
+    outcome
+        .journal
+        .reader()
+        .for_each(1, outcome.head.seq, |record| {
+            let record = blotter::replay::decode_event(&record)?;
+            if let Event::SubmitOrder(SubmitOrder { client_order_id, .. }) = &record.payload
+                && at.is_none()
+            {
+                at = Some((record.envelope.seq + 2, client_order_id.clone()));
+            }
+            if let Some((seq, id)) = &at
+                && record.envelope.seq == *seq
+            {
+                let denial = Event::from(OrderDenied { client_order_id: id.clone(), reason: "forged".into() });
+                forged.batch();
+                let mut batch = forged.batch();
+                batch.push_record(&record.envelope, &denial)?;
+                forged.commit(batch)?;
+                return Ok(std::ops::ControlFlow::Break(()));
+            }
+            let mut batch = forged.batch();
+            batch.push_record(&record.envelope, &record.payload)?;
+            forged.commit(batch)?;
+            Ok(std::ops::ControlFlow::Continue(()))
+        })
+        .unwrap();
+    let (seq, _) = at.expect("the scenario submits an order");
+    match rerun(&forged) {
+        Err(RerunError::Diverged(d)) => {
+            assert_eq!(d.seq, seq);
+            assert!(d.expected.contains("OrderDenied") && d.actual.contains("OrderSubmitted"), "{d:?}");
+        }
+        other => panic!("expected a divergence, got {other:?}"),
+    }
+    drop(forged);
+    let out = Command::new(env!("CARGO_BIN_EXE_blotter"))
+        .args(["verify", "--rerun", "--journal"])
+        .arg(&forged_path)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains(&format!("diverged at seq {seq}")), "{stdout}");
+}
+
+#[test]
+fn the_cli_runs_a_scenario_and_verify_rerun_agrees() {
+    let scratch = tempfile::tempdir().unwrap();
+    let journal = scratch.path().join("journal");
+    let scenario = fixtures().join("6e_limit_and_market.toml");
+    let out = Command::new(env!("CARGO_BIN_EXE_blotter"))
+        .arg("run")
+        .arg(&scenario)
+        .arg("--journal")
+        .arg(&journal)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    for line in ["orders:", "fills:", "realized pnl:", "fees:", "events:", "events/s", "head:", "positions:"] {
+        assert!(stdout.contains(line), "missing {line:?} in\n{stdout}");
+    }
+    let head = stdout.lines().find_map(|l| l.strip_prefix("head:")).unwrap().trim().to_owned();
+    let out = Command::new(env!("CARGO_BIN_EXE_blotter"))
+        .args(["verify", "--rerun", "--journal"])
+        .arg(&journal)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let last = stdout.lines().last().unwrap();
+    assert!(last.starts_with("deterministic: ") && last.ends_with(&format!("head {head}")), "{stdout}");
+    // A second run into the same journal is refused and changes nothing.
+    let again = Command::new(env!("CARGO_BIN_EXE_blotter"))
+        .arg("run")
+        .arg(&scenario)
+        .arg("--journal")
+        .arg(&journal)
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(2));
+    let reopened = Journal::open(&journal, &OpenOptions { check: OpenCheck::Full, ..Default::default() }).unwrap();
+    assert_eq!(reopened.head().hash.to_hex(), head);
+}
+
+#[test]
+fn bad_scenarios_are_refused_with_exit_2_and_write_nothing() {
+    let mut bad: Vec<PathBuf> = std::fs::read_dir(fixtures().join("bad"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    bad.sort();
+    assert!(bad.len() >= 8, "one bad scenario per error case: {bad:?}");
+    for path in bad {
+        let scratch = tempfile::tempdir().unwrap();
+        let journal = scratch.path().join("journal");
+        let out =
+            Command::new(env!("CARGO_BIN_EXE_blotter")).arg("run").arg(&path).arg("--journal").arg(&journal).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{}: {stderr}", path.display());
+        let name = path.file_name().unwrap().to_string_lossy();
+        assert!(stderr.contains(name.as_ref()), "the error names the file: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert!(!journal.exists(), "{}: nothing is written", path.display());
+    }
+}
