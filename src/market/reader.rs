@@ -1,0 +1,98 @@
+//! The streaming bar reader: one row in memory at a time.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use csv::ByteRecord;
+use flate2::read::MultiGzDecoder;
+
+use super::columns::Columns;
+use super::row::parse_row;
+use super::timestamp::format_ns;
+use super::{MarketDataError, Problem};
+use crate::event::MarketBar;
+
+/// Opens the bar file at `path` (gzip if its name ends in `.gz`) and reads its header. The
+/// bars are named `symbol`.
+pub fn read_bars(path: &Path, symbol: &str) -> Result<BarReader, MarketDataError> {
+    let file = File::open(path).map_err(|source| MarketDataError::Open { path: path.to_owned(), source })?;
+    let input: Box<dyn Read + Send> = if is_gzip(path) { Box::new(MultiGzDecoder::new(file)) } else { Box::new(file) };
+    let mut csv = csv::ReaderBuilder::new().flexible(true).from_reader(input);
+    let at_line_1 = |problem| MarketDataError::Line { path: path.to_owned(), line: 1, problem };
+    let header = csv.byte_headers().map_err(|e| at_line_1(Problem::Read(e.to_string())))?;
+    if header.is_empty() {
+        return Err(at_line_1(Problem::EmptyFile));
+    }
+    let columns = Columns::from_header(header).map_err(at_line_1)?;
+    Ok(BarReader {
+        path: path.to_owned(),
+        symbol: symbol.to_owned(),
+        csv,
+        columns,
+        record: ByteRecord::new(),
+        previous_ns: None,
+        bars: 0,
+        done: false,
+    })
+}
+
+fn is_gzip(path: &Path) -> bool {
+    path.extension().is_some_and(|extension| extension.eq_ignore_ascii_case("gz"))
+}
+
+/// The bars of one file, in file order. Ends after the first error (a file with no bars
+/// yields one [`Problem::NoBars`] error).
+pub struct BarReader {
+    path: PathBuf,
+    symbol: String,
+    csv: csv::Reader<Box<dyn Read + Send>>,
+    columns: Columns,
+    record: ByteRecord,
+    previous_ns: Option<i64>,
+    bars: u64,
+    done: bool,
+}
+
+impl BarReader {
+    /// The next bar, `None` at the end of the file.
+    fn next_bar(&mut self) -> Result<Option<MarketBar>, MarketDataError> {
+        let more = match self.csv.read_byte_record(&mut self.record) {
+            Ok(more) => more,
+            Err(e) => return Err(self.error(self.csv.position().line(), Problem::Read(e.to_string()))),
+        };
+        if !more {
+            return if self.bars == 0 {
+                Err(self.error(self.csv.position().line(), Problem::NoBars))
+            } else {
+                Ok(None)
+            };
+        }
+        let line = self.record.position().map_or(self.csv.position().line(), |position| position.line());
+        let bar = parse_row(&self.columns, &self.record, &self.symbol).map_err(|problem| self.error(line, problem))?;
+        if let Some(previous) = self.previous_ns.filter(|previous| bar.market_ts_ns <= *previous) {
+            let problem = Problem::NotIncreasing { at: format_ns(bar.market_ts_ns), previous: format_ns(previous) };
+            return Err(self.error(line, problem));
+        }
+        self.previous_ns = Some(bar.market_ts_ns);
+        self.bars += 1;
+        Ok(Some(bar))
+    }
+
+    fn error(&self, line: u64, problem: Problem) -> MarketDataError {
+        MarketDataError::Line { path: self.path.clone(), line, problem }
+    }
+}
+
+impl Iterator for BarReader {
+    type Item = Result<MarketBar, MarketDataError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let next = self.next_bar().transpose();
+        self.done = !matches!(next, Some(Ok(_)));
+        next
+    }
+}
