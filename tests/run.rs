@@ -192,8 +192,13 @@ fn bad_scenarios_are_refused_with_exit_2_and_write_nothing() {
     for path in bad {
         let scratch = tempfile::tempdir().unwrap();
         let journal = scratch.path().join("journal");
-        let out =
-            Command::new(env!("CARGO_BIN_EXE_blotter")).arg("run").arg(&path).arg("--journal").arg(&journal).output().unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_blotter"))
+            .arg("run")
+            .arg(&path)
+            .arg("--journal")
+            .arg(&journal)
+            .output()
+            .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{}: {stderr}", path.display());
         let name = path.file_name().unwrap().to_string_lossy();

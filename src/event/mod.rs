@@ -97,6 +97,24 @@ impl Payload for Event {
 }
 
 impl Event {
+    /// Whether this event changes an order's lifecycle (every order-family event but
+    /// `ReportIgnored`): the events the OMS and execution reports are about.
+    pub fn is_order_lifecycle(&self) -> bool {
+        matches!(
+            self,
+            Event::OrderCreated(_)
+                | Event::OrderDenied(_)
+                | Event::OrderSubmitted(_)
+                | Event::OrderAccepted(_)
+                | Event::OrderRejected(_)
+                | Event::OrderFilled(_)
+                | Event::CancelRequested(_)
+                | Event::OrderCancelled(_)
+                | Event::CancelRejected(_)
+                | Event::OrderExpired(_)
+        )
+    }
+
     /// Whether this is an input (something that came into the engine) rather than a decision.
     pub fn is_input(&self) -> bool {
         matches!(

@@ -190,10 +190,10 @@ impl ExecutionReports {
     /// Folds one event; `oms` must already include it (apply the OMS first). On error nothing
     /// changes.
     pub fn apply(&mut self, env: &Envelope, event: &Event, oms: &Oms) -> Result<(), InvariantViolation> {
-        let order = match event {
-            Event::ReportIgnored(_) => return Ok(()),
-            _ => event.client_order_id().and_then(|id| oms.get(id)),
-        };
+        if !event.is_order_lifecycle() {
+            return Ok(());
+        }
+        let order = event.client_order_id().and_then(|id| oms.get(id));
         let Some(order) = order else {
             let client_order_id = event.client_order_id().cloned().unwrap_or_else(|| "".into());
             let kind = ViolationKind::MissingOrder { projection: "reports", client_order_id };

@@ -5,6 +5,7 @@
 use std::io::{self, Write};
 use std::time::Duration;
 
+use indexmap::IndexMap;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -20,7 +21,7 @@ pub struct RunSummary {
     pub scenario: String,
     pub orders: u64,
     /// Orders per final status, in lifecycle order; statuses with no order left out.
-    pub orders_by_status: Vec<(OrderStatus, u64)>,
+    pub orders_by_status: IndexMap<OrderStatus, u64>,
     pub fills: u64,
     pub late_fills: u64,
     pub positions: Vec<PositionRow>,
