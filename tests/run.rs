@@ -33,6 +33,11 @@ fn multi_thread(workers: usize) -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread().worker_threads(workers).enable_all().build().unwrap()
 }
 
+/// Runs the binary with `args` and then `--journal journal`.
+fn blotter(args: &[&std::ffi::OsStr], journal: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_blotter")).args(args).arg("--journal").arg(journal).output().unwrap()
+}
+
 fn fixture(name: &str) -> Scenario {
     scenario::load(&fixtures().join(name)).unwrap()
 }
@@ -109,7 +114,6 @@ fn rerun_names_the_first_divergence() {
                 && record.envelope.seq == *seq
             {
                 let denial = Event::from(OrderDenied { client_order_id: id.clone(), reason: "forged".into() });
-                forged.batch();
                 let mut batch = forged.batch();
                 batch.push_record(&record.envelope, &denial)?;
                 forged.commit(batch)?;
@@ -130,11 +134,7 @@ fn rerun_names_the_first_divergence() {
         other => panic!("expected a divergence, got {other:?}"),
     }
     drop(forged);
-    let out = Command::new(env!("CARGO_BIN_EXE_blotter"))
-        .args(["verify", "--rerun", "--journal"])
-        .arg(&forged_path)
-        .output()
-        .unwrap();
+    let out = blotter(&["verify".as_ref(), "--rerun".as_ref()], &forged_path);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains(&format!("diverged at seq {seq}")), "{stdout}");
@@ -145,36 +145,20 @@ fn the_cli_runs_a_scenario_and_verify_rerun_agrees() {
     let scratch = tempfile::tempdir().unwrap();
     let journal = scratch.path().join("journal");
     let scenario = fixtures().join("6e_limit_and_market.toml");
-    let out = Command::new(env!("CARGO_BIN_EXE_blotter"))
-        .arg("run")
-        .arg(&scenario)
-        .arg("--journal")
-        .arg(&journal)
-        .output()
-        .unwrap();
+    let out = blotter(&["run".as_ref(), scenario.as_os_str()], &journal);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
     for line in ["orders:", "fills:", "realized pnl:", "fees:", "events:", "events/s", "head:", "positions:"] {
         assert!(stdout.contains(line), "missing {line:?} in\n{stdout}");
     }
     let head = stdout.lines().find_map(|l| l.strip_prefix("head:")).unwrap().trim().to_owned();
-    let out = Command::new(env!("CARGO_BIN_EXE_blotter"))
-        .args(["verify", "--rerun", "--journal"])
-        .arg(&journal)
-        .output()
-        .unwrap();
+    let out = blotter(&["verify".as_ref(), "--rerun".as_ref()], &journal);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     let last = stdout.lines().last().unwrap();
     assert!(last.starts_with("deterministic: ") && last.ends_with(&format!("head {head}")), "{stdout}");
     // A second run into the same journal is refused and changes nothing.
-    let again = Command::new(env!("CARGO_BIN_EXE_blotter"))
-        .arg("run")
-        .arg(&scenario)
-        .arg("--journal")
-        .arg(&journal)
-        .output()
-        .unwrap();
+    let again = blotter(&["run".as_ref(), scenario.as_os_str()], &journal);
     assert_eq!(again.status.code(), Some(2));
     let reopened = Journal::open(&journal, &OpenOptions { check: OpenCheck::Full, ..Default::default() }).unwrap();
     assert_eq!(reopened.head().hash.to_hex(), head);
