@@ -25,8 +25,8 @@ fn pinned_genesis(scenario: &Scenario) -> Genesis {
 }
 
 fn run_on(runtime: tokio::runtime::Runtime, scenario: &Scenario, dir: &Path) -> RunOutcome {
-    let genesis = pinned_genesis(scenario);
-    runtime.block_on(run_scenario(scenario, dir, &genesis, &OpenOptions::default(), |_| {})).unwrap()
+    let journal = Journal::create(dir, &pinned_genesis(scenario), &OpenOptions::default()).unwrap();
+    runtime.block_on(run_scenario(scenario, journal, |_| {}, None)).unwrap()
 }
 
 fn multi_thread(workers: usize) -> tokio::runtime::Runtime {
@@ -157,9 +157,17 @@ fn the_cli_runs_a_scenario_and_verify_rerun_agrees() {
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     let last = stdout.lines().last().unwrap();
     assert!(last.starts_with("deterministic: ") && last.ends_with(&format!("head {head}")), "{stdout}");
-    // A second run into the same journal is refused and changes nothing.
+    // Running the finished scenario again changes nothing and says so.
     let again = blotter(&["run".as_ref(), scenario.as_os_str()], &journal);
-    assert_eq!(again.status.code(), Some(2));
+    let stdout = String::from_utf8_lossy(&again.stdout);
+    assert_eq!(again.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("nothing to do"), "{stdout}");
+    // Another scenario is refused.
+    let other = fixtures().join("sp500_daily_flips.toml");
+    let refused = blotter(&["run".as_ref(), other.as_os_str()], &journal);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("another scenario"), "{stderr}");
     let reopened = Journal::open(&journal, &OpenOptions { check: OpenCheck::Full, ..Default::default() }).unwrap();
     assert_eq!(reopened.head().hash.to_hex(), head);
 }

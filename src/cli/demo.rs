@@ -30,7 +30,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let dir = &args.journal.journal;
     let scenario = scenario::load(Path::new(SCENARIO))?;
     replace_previous_demo(dir)?;
-    let outcome = super::run::execute(&scenario, dir, &genesis(&scenario).with_metadata("origin", ORIGIN), 2)?;
+    let genesis = genesis(&scenario).with_metadata("origin", ORIGIN);
+    let journal = Journal::create(dir, &genesis, &OpenOptions::default())
+        .with_context(|| format!("cannot create journal {}", dir.display()))?;
+    let outcome = super::run::execute(&scenario, journal, 2, None)?;
     let summary = RunSummary::of(&scenario.name, &outcome.state, &outcome.head);
     let journal = outcome.journal;
     let verified = journal.verify()?;

@@ -1,17 +1,20 @@
-//! `blotter run SCENARIO.toml`: runs a scenario against the paper venue into a new journal
-//! and prints the summary. A bad scenario is refused (exit 2) before anything is written.
+//! `blotter run SCENARIO.toml`: runs a scenario against the paper venue and prints the
+//! summary. A bad scenario is refused (exit 2) before anything is written. On an existing
+//! journal of the same scenario, an interrupted run is resumed (and ends exactly as an
+//! uninterrupted run would) and a finished one is left alone; a journal of another scenario
+//! is refused.
 
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::JournalArg;
-use crate::journal::{Genesis, Layout, OpenOptions};
+use crate::journal::{Journal, OpenOptions};
 use crate::replay::{Replayed, checkpoint};
-use crate::runner::{RunOutcome, RunSummary, genesis, run_scenario};
+use crate::runner::{AfterDurable, Opened, RunOutcome, RunSummary, genesis, open_or_create, run_scenario};
 use crate::scenario::{self, Scenario};
 
 #[derive(Debug, clap::Args)]
@@ -25,29 +28,51 @@ pub struct Args {
     workers: usize,
 }
 
+/// Test support: SIGKILL this process once this seq is durable (the crash sweep).
+const KILL_AT_SEQ: &str = "BLOTTER_TEST_KILL_AT_SEQ";
+
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let scenario = scenario::load(&args.scenario)?;
     let dir = &args.journal.journal;
-    if Layout::new(dir).exists() {
-        bail!(
-            "{} already holds a journal; give a new --journal (resuming an interrupted run is not supported yet)",
-            dir.display()
-        );
-    }
-    let outcome = execute(&scenario, dir, &genesis(&scenario), args.workers)?;
+    let opened = open_or_create(&scenario, dir, &genesis(&scenario), &OpenOptions::default())
+        .with_context(|| format!("cannot run {} into {}", args.scenario.display(), dir.display()))?;
+    let journal = match opened {
+        Opened::New(journal) => journal,
+        Opened::Interrupted(journal) => {
+            println!("resuming:     {} from seq {}", dir.display(), journal.head().seq);
+            journal
+        }
+        Opened::Finished(journal) => {
+            let head = journal.head();
+            println!(
+                "finished:     {} already holds the whole run of {:?}; nothing to do",
+                dir.display(),
+                scenario.name
+            );
+            println!("head:         seq {}, {}", head.seq, head.hash);
+            return Ok(ExitCode::SUCCESS);
+        }
+    };
+    let outcome = execute(&scenario, journal, args.workers, kill_hook()?)?;
     let summary = RunSummary::of(&scenario.name, &outcome.state, &outcome.head);
     println!("journal:      {}", dir.display());
     summary.write_text(&mut std::io::stdout().lock(), Some(outcome.elapsed))?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// Runs `scenario` into a new journal at `dir` with a progress bar (on a terminal only),
-/// then checkpoints the views so `blotter replay` opens fast.
-pub fn execute(scenario: &Scenario, dir: &Path, genesis: &Genesis, workers: usize) -> anyhow::Result<RunOutcome> {
+/// Runs `scenario` into `journal` with a progress bar (on a terminal only), then checkpoints
+/// the views so `blotter replay` opens fast.
+pub fn execute(
+    scenario: &Scenario,
+    journal: Journal,
+    workers: usize,
+    after_durable: AfterDurable,
+) -> anyhow::Result<RunOutcome> {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(workers.max(1)).enable_all().build()?;
     let progress = progress_bar(scenario.bar_count);
+    let dir = journal.dir().to_owned();
     let outcome = runtime
-        .block_on(run_scenario(scenario, dir, genesis, &OpenOptions::default(), |bars| progress.set_position(bars)))
+        .block_on(run_scenario(scenario, journal, |bars| progress.set_position(bars), after_durable))
         .with_context(|| format!("running {} into {}", scenario.path.display(), dir.display()))?;
     progress.finish_and_clear();
     let replayed = Replayed {
@@ -71,4 +96,13 @@ fn progress_bar(bars: u64) -> ProgressBar {
         bar.set_style(style);
     }
     bar
+}
+
+fn kill_hook() -> anyhow::Result<AfterDurable> {
+    let Ok(value) = std::env::var(KILL_AT_SEQ) else { return Ok(None) };
+    let seq: u64 = value.parse().with_context(|| format!("{KILL_AT_SEQ}={value} is not a seq"))?;
+    let kill: Box<dyn FnOnce() + Send> = Box::new(|| {
+        let _ = std::process::Command::new("kill").args(["-9", &std::process::id().to_string()]).status();
+    });
+    Ok(Some((seq, kill)))
 }

@@ -91,6 +91,7 @@ fn journaled(record: &RecordRef<'_>) -> String {
     }
 }
 
-fn json(envelope: &Envelope, event: &Event) -> String {
+/// A record as one line of JSON, for divergence reports.
+pub(super) fn json(envelope: &Envelope, event: &Event) -> String {
     serde_json::json!({ "envelope": envelope, "event": event }).to_string()
 }

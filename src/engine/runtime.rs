@@ -15,11 +15,11 @@ use thiserror::Error;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
-use super::core::Decided;
-use super::core::{Core, EngineError};
+use super::core::{Core, Decided, EngineError};
+use super::rerun::{Divergence, json};
 use crate::broker::BrokerCommand;
 use crate::event::Event;
-use crate::journal::{Ack, Appender, JournalError};
+use crate::journal::{Ack, Appender, Envelope, JournalError, Records};
 
 /// Why a run stopped.
 #[derive(Debug, Error)]
@@ -32,6 +32,8 @@ pub enum RunError {
     JournalFailed(Arc<str>),
     #[error("the engine task has stopped")]
     Stopped,
+    #[error("resuming diverged from the journal at seq {}:\n  expected: {}\n  actual:   {}", .0.seq, .0.expected, .0.actual)]
+    Diverged(Divergence),
 }
 
 /// Capacity of the engine's input channel.
@@ -118,12 +120,27 @@ impl Engine {
 
     /// As [`Engine::spawn`], stamping inputs that carry no time with `clock` (live use).
     pub fn spawn_with_clock(core: Core, appender: Appender<Event>, clock: Clock) -> Engine {
+        let head = core.last_seq();
+        Engine::start(core, appender, clock, CatchUp { expected: None, head })
+    }
+
+    /// Resumes a journal whose records up to `head` are already durable: `core` starts from
+    /// an earlier point (`core.last_seq() <= head`), and until its decisions pass `head` each
+    /// is compared with `expected` (the journal's records after `core.last_seq()`) instead of
+    /// being written. A difference stops the engine with [`RunError::Diverged`]. Their
+    /// broker commands are handed out again, so a simulated venue is rebuilt exactly.
+    pub fn resume(core: Core, appender: Appender<Event>, expected: Records<Event>, head: u64) -> Engine {
+        assert!(core.last_seq() <= head, "the core is ahead of the journal it resumes");
+        Engine::start(core, appender, Box::new(|| i64::MIN), CatchUp { expected: Some(expected), head })
+    }
+
+    fn start(core: Core, appender: Appender<Event>, clock: Clock, catch_up: CatchUp) -> Engine {
         let (tx, rx) = mpsc::channel(INPUT_CHANNEL);
-        let (progress_tx, progress_rx) = watch::channel(Ok(core.last_seq()));
+        let (progress_tx, progress_rx) = watch::channel(Ok(catch_up.head));
         let (acks_tx, acks_rx) = mpsc::channel(ACKS_IN_FLIGHT);
         let progress_tx = Arc::new(progress_tx);
         tokio::spawn(publish_durability(acks_rx, Arc::clone(&progress_tx)));
-        let shell = Shell { appender, clock, acks: acks_tx, progress: progress_tx, durable: progress_rx };
+        let shell = Shell { appender, clock, acks: acks_tx, progress: progress_tx, durable: progress_rx, catch_up };
         let task = tokio::spawn(run(core, shell, rx));
         Engine { inputs: EngineInputs { tx }, task }
     }
@@ -184,6 +201,36 @@ struct Shell {
     acks: mpsc::Sender<(u64, Ack)>,
     progress: Arc<watch::Sender<Progress>>,
     durable: watch::Receiver<Progress>,
+    catch_up: CatchUp,
+}
+
+/// The journal a resumed engine must reproduce before writing: records up to `head`.
+struct CatchUp {
+    expected: Option<Records<Event>>,
+    head: u64,
+}
+
+impl CatchUp {
+    /// Whether `decision` lies in the journal already (then it was compared, not written).
+    fn replays(&mut self, records: &[(Envelope, Event)]) -> Result<bool, RunError> {
+        let Some(expected) = self.expected.as_mut() else { return Ok(false) };
+        let Some((first, _)) = records.first() else { return Ok(false) };
+        if first.seq > self.head {
+            self.expected = None;
+            return Ok(false);
+        }
+        for (envelope, event) in records {
+            let diverged = |expected: String| {
+                RunError::Diverged(Divergence { seq: envelope.seq, expected, actual: json(envelope, event) })
+            };
+            match expected.next().transpose()? {
+                Some(record) if record.envelope == *envelope && record.payload == *event => {}
+                Some(record) => return Err(diverged(json(&record.envelope, &record.payload))),
+                None => return Err(diverged("end of journal".to_owned())),
+            }
+        }
+        Ok(true)
+    }
 }
 
 async fn run(mut core: Core, mut shell: Shell, mut rx: mpsc::Receiver<Request>) -> Core {
@@ -192,13 +239,8 @@ async fn run(mut core: Core, mut shell: Shell, mut rx: mpsc::Receiver<Request>) 
         let mut records = Vec::with_capacity(4 * requests.len());
         for Request { ts_ns, input, reply } in requests.drain(..) {
             let ts_ns = ts_ns.unwrap_or_else(|| (shell.clock)().max(core.state().clock_ns));
-            let result = core.handle(ts_ns, input).map(|decision| {
-                let Decided { first_seq, last_seq, records: decided, commands } = decision.into();
-                records.extend(decided);
-                let next_deadline = core.next_deadline();
-                Pending { first_seq, last_seq, next_deadline, commands, durable: shell.durable.clone() }
-            });
-            let _ = reply.send(result.map_err(RunError::from));
+            let result = shell.decide(&mut core, ts_ns, input, &mut records);
+            let _ = reply.send(result);
         }
         if !records.is_empty() {
             shell.journal(&mut core, records).await;
@@ -208,9 +250,31 @@ async fn run(mut core: Core, mut shell: Shell, mut rx: mpsc::Receiver<Request>) 
 }
 
 impl Shell {
+    /// Decides one input; its records join `records` (to journal) unless they are already
+    /// in the journal being resumed.
+    fn decide(
+        &mut self,
+        core: &mut Core,
+        ts_ns: i64,
+        input: Event,
+        records: &mut Vec<(Envelope, Event)>,
+    ) -> Result<Pending, RunError> {
+        let Decided { first_seq, last_seq, records: decided, commands } = core.handle(ts_ns, input)?.into();
+        match self.catch_up.replays(&decided) {
+            Ok(true) => {}
+            Ok(false) => records.extend(decided),
+            Err(error) => {
+                core.stop(error.to_string());
+                return Err(error);
+            }
+        }
+        let next_deadline = core.next_deadline();
+        Ok(Pending { first_seq, last_seq, next_deadline, commands, durable: self.durable.clone() })
+    }
+
     /// Queues one batch's records as one atomic journal entry; a refusal stops the core (its
     /// state is ahead of the journal) and fails every pending decision.
-    async fn journal(&mut self, core: &mut Core, records: Vec<(crate::journal::Envelope, Event)>) {
+    async fn journal(&mut self, core: &mut Core, records: Vec<(Envelope, Event)>) {
         let last_seq = records.last().map_or(0, |(env, _)| env.seq);
         let queued = match self.appender.submit_records(records).await {
             Ok(ack) => self.acks.send((last_seq, ack)).await.map_err(|_| "the durability task stopped".to_owned()),

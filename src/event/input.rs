@@ -195,3 +195,10 @@ pub enum OperatorAction {
     /// Accept new orders again.
     Resume,
 }
+
+/// The run ended: the scenario's inputs are exhausted and nothing more is due. The last
+/// input of a finished run (a journal ending in it is complete).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionEnded {
+    pub reason: String,
+}

@@ -22,8 +22,8 @@ use crate::journal::Payload;
 pub use engine::{CommandRejected, EngineHalted, EngineResumed};
 pub use input::{
     BrokerAccepted, BrokerCancelRejected, BrokerCancelled, BrokerExpired, BrokerFilled, BrokerRejected, CancelOrder,
-    EngineConfig, MarketBar, MarketQuote, MarketTrade, OperatorAction, OperatorCommand, SessionStarted, SubmitOrder,
-    TimerTick,
+    EngineConfig, MarketBar, MarketQuote, MarketTrade, OperatorAction, OperatorCommand, SessionEnded, SessionStarted,
+    SubmitOrder, TimerTick,
 };
 pub use order::{
     CancelRejected, CancelRequested, OrderAccepted, OrderCancelled, OrderCreated, OrderDenied, OrderExpired,
@@ -89,6 +89,8 @@ events! {
     CommandRejected,
     EngineHalted,
     EngineResumed,
+    /// Inputs added later (appended: bincode tags variants by position).
+    SessionEnded,
 }
 
 impl Payload for Event {
@@ -133,6 +135,7 @@ impl Event {
                 | Event::BrokerExpired(_)
                 | Event::TimerTick(_)
                 | Event::OperatorCommand(_)
+                | Event::SessionEnded(_)
         )
     }
 
@@ -166,7 +169,8 @@ impl Event {
             | Event::TimerTick(_)
             | Event::OperatorCommand(_)
             | Event::EngineHalted(_)
-            | Event::EngineResumed(_) => None,
+            | Event::EngineResumed(_)
+            | Event::SessionEnded(_) => None,
         }
     }
 
@@ -183,7 +187,7 @@ impl Event {
             Event::MarketBar(MarketBar { symbol, .. })
             | Event::MarketQuote(MarketQuote { symbol, .. })
             | Event::MarketTrade(MarketTrade { symbol, .. }) => format!("market:{symbol}"),
-            Event::SessionStarted(_) => "session".to_owned(),
+            Event::SessionStarted(_) | Event::SessionEnded(_) => "session".to_owned(),
             Event::TimerTick(_) => "timer".to_owned(),
             _ => "engine".to_owned(),
         }
@@ -320,6 +324,7 @@ mod tests {
             }),
             Event::EngineHalted(EngineHalted { reason: "drill".into() }),
             Event::EngineResumed(EngineResumed { reason: "done".into() }),
+            Event::SessionEnded(SessionEnded { reason: "inputs exhausted".into() }),
         ]
     }
 
@@ -327,7 +332,7 @@ mod tests {
     fn every_event_variant_round_trips_through_bincode_serde() {
         let events = every_variant();
         let indices: Vec<usize> = events.iter().map(variant_index).collect();
-        assert_eq!(indices, (0..28).collect::<Vec<_>>(), "one instance of every variant, in order");
+        assert_eq!(indices, (0..29).collect::<Vec<_>>(), "one instance of every variant, in order");
         for ev in events {
             let bytes = bincode::serde::encode_to_vec(&ev, bincode::config::standard()).unwrap();
             let (back, used): (Event, usize) =
@@ -387,6 +392,7 @@ mod tests {
             Event::CommandRejected(_) => 25,
             Event::EngineHalted(_) => 26,
             Event::EngineResumed(_) => 27,
+            Event::SessionEnded(_) => 28,
         }
     }
 

@@ -209,6 +209,7 @@ fn detail(event: &Event) -> Option<String> {
             Some(format!("{} o {} h {} l {} c {} v {}", b.symbol, b.open, b.high, b.low, b.close, b.volume))
         }
         Event::SessionStarted(s) => Some(format!("{} ({})", s.name, s.scenario_digest)),
+        Event::SessionEnded(s) => Some(s.reason.clone()),
         _ => None,
     }
 }

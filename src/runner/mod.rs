@@ -12,10 +12,10 @@ use std::time::{Duration, Instant};
 
 use crate::broker::{SimulatedVenue, Timed};
 use crate::engine::{Core, Engine, EngineState, RunError};
-use crate::event::{Event, MarketBar, SessionStarted};
+use crate::event::{Event, MarketBar, SessionEnded, SessionStarted};
 use crate::journal::{Head, Journal, JournalError, JournalWriter, WriterConfig};
 
-pub use scenario::{genesis, plan, run_scenario};
+pub use scenario::{Opened, ResumeError, genesis, open_or_create, plan, run_scenario};
 pub use sim::{SimError, SimStats, simulate};
 pub use summary::RunSummary;
 
@@ -31,8 +31,13 @@ pub struct RunPlan<B> {
     pub commands: Vec<Timed<Event>>,
 }
 
+/// Test support: once seq `.0` is durable, call `.1` (the crash tests kill the process there).
+pub type AfterDurable = Option<(u64, Box<dyn FnOnce() + Send>)>;
+
 /// A finished run: the journal (closed writer), the engine's final state and figures.
 pub struct RunOutcome {
+    /// The journal's head when the run started, if it resumed an interrupted run.
+    pub resumed_from: Option<u64>,
     pub journal: Journal,
     pub state: EngineState,
     pub stats: SimStats,
@@ -51,13 +56,17 @@ pub enum RunnerError {
     Run(#[from] RunError),
 }
 
-/// Runs `plan` against `venue` into `journal` (a new, empty journal), on the current tokio
-/// runtime. `on_bar` reports progress (bars fed so far).
+/// Runs `plan` against `venue` into `journal` on the current tokio runtime, and journals
+/// `SessionEnded`. A journal that already holds records is an interrupted run of the same
+/// plan: the run starts over, but until it passes the journal's head every decision is
+/// compared with the journal instead of written (so the engine, the venue and the timers are
+/// rebuilt exactly), then it carries on writing. `on_bar` reports progress (bars fed so far).
 pub async fn run<V, B, E>(
     journal: Journal,
     plan: RunPlan<B>,
     venue: &mut V,
     on_bar: impl FnMut(u64),
+    after_durable: AfterDurable,
 ) -> Result<RunOutcome, RunnerError>
 where
     V: SimulatedVenue,
@@ -65,17 +74,41 @@ where
     E: std::error::Error + Send + Sync + 'static,
 {
     let started = Instant::now();
-    let core = Core::resume(journal.genesis_hash(), journal.head().seq, EngineState::new());
+    let head = journal.head();
+    let core = Core::new(journal.genesis_hash());
+    let expected = if head.seq > 0 { Some(journal.reader().records::<Event>(1, head.seq)?) } else { None };
     let writer = JournalWriter::<Event>::spawn(journal, WriterConfig::default());
-    let engine = Engine::spawn(core, writer.appender());
+    if let Some((seq, hook)) = after_durable {
+        let mut durable = writer.head();
+        tokio::spawn(async move {
+            if durable.wait_for(|h| h.seq >= seq).await.is_ok() {
+                hook();
+            }
+        });
+    }
+    let engine = match expected {
+        Some(expected) => Engine::resume(core, writer.appender(), expected, head.seq),
+        None => Engine::spawn(core, writer.appender()),
+    };
+    let end_ns = plan.end_ns;
     let result = async {
         engine.submit(plan.start_ns, plan.session.into()).await?.durable().await?;
-        simulate(&engine, venue, plan.bars, plan.commands, plan.end_ns, on_bar).await
+        let stats = simulate(&engine, venue, plan.bars, plan.commands, end_ns, on_bar).await?;
+        let ended = SessionEnded { reason: "the scenario's inputs are exhausted".to_owned() };
+        let last = engine.submit(end_ns, ended.into()).await?.durable().await?;
+        Ok::<_, SimError>(SimStats { last_seq: last.last_seq, ..stats })
     }
     .await;
     let core = engine.shutdown().await?;
     let journal = writer.close().await?;
     let stats = result?;
     let head = journal.head();
-    Ok(RunOutcome { journal, state: core.into_state(), stats, head, elapsed: started.elapsed() })
+    Ok(RunOutcome {
+        resumed_from: (head.seq > 0).then_some(head.seq),
+        journal,
+        state: core.into_state(),
+        stats,
+        head,
+        elapsed: started.elapsed(),
+    })
 }

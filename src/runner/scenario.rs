@@ -1,14 +1,14 @@
 //! A scenario file turned into a run: the plan, the venue, the journal's genesis.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::broker::paper::{PaperConfig, PaperVenue};
-use crate::event::SessionStarted;
-use crate::journal::{Genesis, Journal, OpenOptions};
+use crate::event::{Event, SessionStarted};
+use crate::journal::{Genesis, Journal, JournalError, Layout, OpenCheck, OpenOptions};
 use crate::market::BarReader;
 use crate::scenario::Scenario;
 
-use super::{RunOutcome, RunPlan, RunnerError, run};
+use super::{AfterDurable, RunOutcome, RunPlan, RunnerError, run};
 
 /// The genesis of a scenario's journal: its seed, name and digest (so a journal can be
 /// matched to the scenario that made it).
@@ -59,17 +59,64 @@ fn venue_settings(config: &PaperConfig) -> std::collections::BTreeMap<String, St
     .collect()
 }
 
-/// Creates the journal in `dir` with `genesis` (see [`genesis`]; `dir` must not hold a
-/// journal) and runs `scenario` into it against the paper venue, on the current tokio runtime.
-pub async fn run_scenario(
+/// The journal a scenario runs into.
+pub enum Opened {
+    /// Created now.
+    New(Journal),
+    /// A run of this scenario that did not finish: resume it.
+    Interrupted(Journal),
+    /// A finished run of this scenario (it ends with `SessionEnded`): nothing to do.
+    Finished(Journal),
+}
+
+/// Why a scenario cannot run into an existing journal.
+#[derive(Debug, thiserror::Error)]
+pub enum ResumeError {
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    #[error(
+        "{dir} holds a journal of another scenario ({name:?}, digest {digest}); this scenario's digest is {expected}"
+    )]
+    DifferentScenario { dir: PathBuf, name: String, digest: String, expected: String },
+}
+
+/// Opens the journal in `dir` if it holds a run of `scenario` (matched by digest), else
+/// creates it with `genesis`.
+pub fn open_or_create(
     scenario: &Scenario,
     dir: &Path,
     genesis: &Genesis,
     options: &OpenOptions,
+) -> Result<Opened, ResumeError> {
+    if !Layout::new(dir).exists() {
+        return Ok(Opened::New(Journal::create(dir, genesis, options)?));
+    }
+    let journal = Journal::open(dir, &OpenOptions { check: OpenCheck::Tail, ..options.clone() })?;
+    let metadata = &journal.genesis().metadata;
+    let digest = metadata.get("scenario_digest").cloned().unwrap_or_default();
+    if digest != scenario.digest {
+        let name = metadata.get("scenario").cloned().unwrap_or_default();
+        let (dir, expected) = (dir.to_owned(), scenario.digest.clone());
+        return Err(ResumeError::DifferentScenario { dir, name, digest, expected });
+    }
+    Ok(if ends_with_session_end(&journal)? { Opened::Finished(journal) } else { Opened::Interrupted(journal) })
+}
+
+fn ends_with_session_end(journal: &Journal) -> Result<bool, JournalError> {
+    let Some(block) = journal.reader().last_block()? else { return Ok(false) };
+    let Some(last) = block.records().last() else { return Ok(false) };
+    Ok(matches!(last.decode::<Event>()?.payload, Event::SessionEnded(_)))
+}
+
+/// Runs `scenario` into `journal` (new, or an interrupted run of it, which is resumed) against
+/// the paper venue, on the current tokio runtime.
+pub async fn run_scenario(
+    scenario: &Scenario,
+    journal: Journal,
     on_bar: impl FnMut(u64),
+    after_durable: AfterDurable,
 ) -> Result<RunOutcome, RunnerError> {
     let plan = plan(scenario)?;
-    let journal = Journal::create(dir, genesis, options)?;
     let mut venue = PaperVenue::new(scenario.broker.clone());
-    run(journal, plan, &mut venue, on_bar).await
+    run(journal, plan, &mut venue, on_bar, after_durable).await
 }
