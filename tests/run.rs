@@ -73,6 +73,11 @@ fn golden_6e_expiry_and_cancels() {
 }
 
 #[test]
+fn golden_6e_kill_switch() {
+    golden("6e_kill_switch.toml");
+}
+
+#[test]
 fn golden_sp500_daily_flips() {
     golden("sp500_daily_flips.toml");
 }

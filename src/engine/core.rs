@@ -11,7 +11,7 @@ use super::decide;
 use super::expiry;
 use super::state::EngineState;
 use crate::broker::{BrokerCommand, CancelRequest, NewOrder};
-use crate::event::Event;
+use crate::event::{Event, InvariantViolated};
 use crate::journal::{ChainHash, Envelope, Payload, event_id};
 use crate::projection::InvariantViolation;
 
@@ -129,8 +129,8 @@ impl Core {
         for event in decide::expiries(&self.state, ts_ns) {
             self.record(decision, event, Some(cause))?;
         }
-        let input = &decision.records[0].1;
-        for event in decide::input(&self.state, ts_ns, input) {
+        let (input_env, input) = &decision.records[0];
+        for event in decide::input(&self.state, ts_ns, input, input_env.seq) {
             self.record(decision, event, Some(cause))?;
         }
         Ok(())
@@ -154,7 +154,18 @@ impl Core {
             causation_id: cause,
             schema_version: Event::SCHEMA_VERSION,
         };
-        self.state.apply(&envelope, &event)?;
+        if let Err(violation) = self.state.apply(&envelope, &event) {
+            // The engine's own decision refused by its views: halt on it rather than go on.
+            let refused = InvariantViolated {
+                invariant: "decision refused by the views".to_owned(),
+                client_order_id: event.client_order_id().cloned(),
+                detail: format!("{}: {violation}", event.type_name()),
+            };
+            if cause.is_none() || matches!(event, Event::InvariantViolated(_)) {
+                return Err(violation.into());
+            }
+            return self.record(decision, refused.into(), cause);
+        }
         self.last_seq = seq;
         if cause.is_some() {
             trace_decision(&envelope, &event);

@@ -6,12 +6,12 @@
 //! `CommandRejected`. A new order passes pre-trade checks (halt, max order qty, a GTD expiry
 //! in the past) or is `OrderDenied`.
 
-use crate::domain::{BrokerOrderId, OrderStatus, TimeInForce};
+use crate::domain::{BrokerOrderId, OrderStatus, OrderType, Side, TimeInForce};
 use crate::event::{
     BrokerAccepted, BrokerCancelRejected, BrokerCancelled, BrokerExpired, BrokerFilled, BrokerRejected, CancelOrder,
-    CancelRejected, CancelRequested, CommandRejected, EngineHalted, EngineResumed, Event, OperatorAction,
-    OperatorCommand, OrderAccepted, OrderCancelled, OrderCreated, OrderDenied, OrderExpired, OrderFilled,
-    OrderRejected, OrderSubmitted, ReportIgnored, SubmitOrder,
+    CancelRejected, CancelRequested, CommandRejected, EngineHalted, EngineResumed, Event, InvariantViolated,
+    OperatorAction, OperatorCommand, OrderAccepted, OrderCancelled, OrderCreated, OrderDenied, OrderExpired,
+    OrderFilled, OrderRejected, OrderSubmitted, ReportIgnored, SubmitOrder,
 };
 
 use super::state::EngineState;
@@ -25,15 +25,16 @@ pub fn expiries(state: &EngineState, now_ns: i64) -> Vec<Event> {
         .collect()
 }
 
-/// Phase two: the decisions an input calls for.
-pub fn input(state: &EngineState, now_ns: i64, input: &Event) -> Vec<Event> {
+/// Phase two: the decisions an input calls for. `input_seq` (the input's own seq) names the
+/// orders the engine creates itself.
+pub fn input(state: &EngineState, now_ns: i64, input: &Event, input_seq: u64) -> Vec<Event> {
     match input {
         Event::SubmitOrder(submit) => submit_order(state, now_ns, submit),
         Event::CancelOrder(cancel) => cancel_order(state, cancel),
-        Event::OperatorCommand(command) => operator(state, command),
+        Event::OperatorCommand(command) => operator(state, command, input_seq),
         Event::BrokerAccepted(r) => report(state, input, accepted(r)),
         Event::BrokerRejected(r) => report(state, input, rejected(r)),
-        Event::BrokerFilled(r) => report(state, input, filled(r)),
+        Event::BrokerFilled(r) => fill_report(state, input, r),
         Event::BrokerCancelled(r) => report(state, input, cancelled(r)),
         Event::BrokerCancelRejected(r) => report(state, input, cancel_rejected(r)),
         Event::BrokerExpired(r) => report(state, input, expired(r)),
@@ -98,14 +99,82 @@ fn cancel_order(state: &EngineState, cancel: &CancelOrder) -> Vec<Event> {
     }
 }
 
-fn operator(state: &EngineState, command: &OperatorCommand) -> Vec<Event> {
+fn operator(state: &EngineState, command: &OperatorCommand, input_seq: u64) -> Vec<Event> {
     let reason = command.reason.clone();
-    match (command.action, state.halted.is_some()) {
-        (OperatorAction::Halt, false) => vec![EngineHalted { reason }.into()],
-        (OperatorAction::Resume, true) => vec![EngineResumed { reason }.into()],
-        (OperatorAction::Halt, true) => vec![command_rejected(&command.clone().into(), "already halted".into())],
-        (OperatorAction::Resume, false) => vec![command_rejected(&command.clone().into(), "not halted".into())],
+    let halted = state.halted.is_some();
+    match command.action {
+        OperatorAction::Halt if !halted => vec![EngineHalted { reason }.into()],
+        OperatorAction::Resume if halted => vec![EngineResumed { reason }.into()],
+        OperatorAction::Halt => vec![command_rejected(&command.clone().into(), "already halted".into())],
+        OperatorAction::Resume => vec![command_rejected(&command.clone().into(), "not halted".into())],
+        OperatorAction::KillSwitch => kill_switch(state, &reason, None),
+        OperatorAction::KillSwitchFlatten => kill_switch(state, &reason, Some(input_seq)),
     }
+}
+
+/// Halt (unless halted), cancel every working order, and with `flatten_as` (the input's
+/// seq, which names the new orders `kill-<seq>-<n>`) close every open position at market.
+fn kill_switch(state: &EngineState, reason: &str, flatten_as: Option<u64>) -> Vec<Event> {
+    let mut events = Vec::new();
+    if state.halted.is_none() {
+        events.push(EngineHalted { reason: format!("kill switch: {reason}") }.into());
+    }
+    for order in state.views.oms.orders().values() {
+        let client_order_id = order.client_order_id().clone();
+        match order.status {
+            status if status.is_terminal() || status == OrderStatus::PendingCancel => {}
+            OrderStatus::Pending => events.push(OrderCancelled { client_order_id }.into()),
+            _ => events.push(CancelRequested { client_order_id }.into()),
+        }
+    }
+    let Some(seq) = flatten_as else { return events };
+    let open = state.views.positions.iter().filter(|p| !p.net_qty.is_zero());
+    for (n, position) in open.enumerate() {
+        let created = OrderCreated {
+            client_order_id: format!("kill-{seq}-{}", n + 1).into(),
+            strategy: position.strategy.clone(),
+            symbol: position.symbol.clone(),
+            side: if position.net_qty.is_sign_positive() { Side::Sell } else { Side::Buy },
+            order_type: OrderType::Market,
+            qty: position.net_qty.abs(),
+            limit_price: None,
+            time_in_force: TimeInForce::Gtc,
+            ttl_s: None,
+            decision_price: None,
+            arrival_price: state.last_price.get(&position.symbol).copied(),
+            execution_id: None,
+            slice_id: None,
+        };
+        let client_order_id = created.client_order_id.clone();
+        if state.views.oms.check(&created.clone().into()).is_ok() {
+            events.push(created.into());
+            events.push(OrderSubmitted { client_order_id }.into());
+        }
+    }
+    events
+}
+
+/// A fill report: the fill if the state machine takes it, flagged as an invariant violation
+/// (which halts) if it overfills its order; a fill for an order the engine does not know is
+/// ignored and halts too.
+fn fill_report(state: &EngineState, input: &Event, r: &BrokerFilled) -> Vec<Event> {
+    let Some(order) = state.order(&r.client_order_id) else {
+        let mut events = report(state, input, filled(r));
+        events.push(violation("fill for an unknown order", r, format!("fill {} of {} {}", r.fill_id, r.qty, r.price)));
+        return events;
+    };
+    let mut events = report(state, input, filled(r));
+    let cum = order.cum_qty.checked_add(r.qty);
+    if matches!(events.as_slice(), [Event::OrderFilled(_)]) && cum.is_none_or(|cum| cum > order.created.qty) {
+        let detail = format!("fill {} of {} takes cum past qty {}", r.fill_id, r.qty, order.created.qty);
+        events.push(violation("overfill", r, detail));
+    }
+    events
+}
+
+fn violation(invariant: &str, r: &BrokerFilled, detail: String) -> Event {
+    InvariantViolated { invariant: invariant.to_owned(), client_order_id: Some(r.client_order_id.clone()), detail }
+        .into()
 }
 
 fn command_rejected(command: &Event, reason: String) -> Event {

@@ -83,6 +83,9 @@ impl EngineState {
             }
             Event::EngineHalted(halt) => self.halted = Some(halt.reason.clone()),
             Event::EngineResumed(_) => self.halted = None,
+            Event::InvariantViolated(v) => {
+                self.halted = Some(format!("invariant violated: {}: {}", v.invariant, v.detail))
+            }
             Event::OrderCreated(created) => {
                 let id = &created.client_order_id;
                 self.correlation.insert(id.clone(), env.causation_id.unwrap_or(env.event_id));

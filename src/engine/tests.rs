@@ -144,9 +144,12 @@ fn broker_reports_become_order_events_or_are_ignored() {
     let duplicate = core.handle(T0, fill("o-1", "f-1", 4)).unwrap();
     assert_eq!(types(&duplicate), ["BrokerFilled", "ReportIgnored"]);
     let unknown = core.handle(T0, fill("ghost", "f-9", 1)).unwrap();
-    assert_eq!(types(&unknown), ["BrokerFilled", "ReportIgnored"]);
+    assert_eq!(types(&unknown), ["BrokerFilled", "ReportIgnored", "InvariantViolated"]);
     let Event::ReportIgnored(ignored) = &unknown.records[1].1 else { panic!() };
     assert_eq!(ignored.broker_order_id, Some(BrokerOrderId::from("P-ghost")));
+    assert!(core.state().halted.as_deref().unwrap().contains("fill for an unknown order"));
+    let resume = OperatorCommand { operator: "ops".into(), action: OperatorAction::Resume, reason: "checked".into() };
+    core.handle(T0, resume.into()).unwrap();
     let cancel = core.handle(T0, CancelOrder { client_order_id: "o-1".into() }.into()).unwrap();
     let [BrokerCommand::Cancel(request)] = cancel.commands.as_slice() else { panic!() };
     assert_eq!(request.broker_order_id, Some(BrokerOrderId::from("P-o-1")));
@@ -188,6 +191,49 @@ fn refused_inputs_change_nothing() {
     assert_eq!((core.last_seq(), core.state().clone()), before);
 }
 
+#[test]
+fn an_overfill_is_journaled_flagged_and_halts() {
+    let mut core = core();
+    core.handle(T0, submit("o-1", 5, TimeInForce::Gtc, None)).unwrap();
+    accept(&mut core, "o-1", T0);
+    core.handle(T0, fill("o-1", "f-1", 5)).unwrap();
+    let over = core.handle(T0, fill("o-1", "f-2", 2)).unwrap();
+    assert_eq!(types(&over), ["BrokerFilled", "OrderFilled", "InvariantViolated"]);
+    let order = core.state().order(&"o-1".into()).unwrap();
+    assert!(order.overfill && order.cum_qty == Decimal::from(7));
+    assert!(core.state().halted.as_deref().unwrap().starts_with("invariant violated: overfill"));
+    let denied = core.handle(T0, submit("o-2", 1, TimeInForce::Gtc, None)).unwrap();
+    assert_eq!(types(&denied), ["SubmitOrder", "OrderCreated", "OrderDenied"]);
+}
+
+#[test]
+fn the_kill_switch_halts_cancels_every_working_order_and_can_flatten() {
+    let mut core = core();
+    for id in ["a", "b", "c"] {
+        core.handle(T0, submit(id, 10, TimeInForce::Gtc, None)).unwrap();
+        accept(&mut core, id, T0);
+    }
+    core.handle(T0, fill("a", "f-1", 10)).unwrap(); // a: filled, long 10
+    core.handle(T0, fill("b", "f-2", 4)).unwrap(); // b: partially filled, long 14
+    core.handle(T0, CancelOrder { client_order_id: "c".into() }.into()).unwrap(); // c: pending cancel
+    let kill =
+        OperatorCommand { operator: "ops".into(), action: OperatorAction::KillSwitchFlatten, reason: "r".into() };
+    let d = core.handle(T0 + S, kill.into()).unwrap();
+    assert_eq!(types(&d), ["OperatorCommand", "EngineHalted", "CancelRequested", "OrderCreated", "OrderSubmitted"]);
+    let Event::CancelRequested(cancel) = &d.records[2].1 else { panic!() };
+    assert_eq!(cancel.client_order_id.as_str(), "b", "only working orders, not pending cancels or filled ones");
+    let Event::OrderCreated(flat) = &d.records[3].1 else { panic!() };
+    assert_eq!((flat.client_order_id.as_str(), flat.side, flat.qty), ("kill-24-1", Side::Sell, Decimal::from(14)));
+    assert_eq!(d.records[0].0.seq, 24);
+    assert_eq!(d.commands.len(), 2, "a cancel and the flattening order go to the broker");
+    // Halted: new orders denied, cancels go through.
+    let denied = core.handle(T0 + S, submit("d", 1, TimeInForce::Gtc, None)).unwrap();
+    assert_eq!(types(&denied), ["SubmitOrder", "OrderCreated", "OrderDenied"]);
+    let plain = OperatorCommand { operator: "ops".into(), action: OperatorAction::KillSwitch, reason: "again".into() };
+    let again = core.handle(T0 + S, plain.into()).unwrap();
+    assert_eq!(types(&again), ["OperatorCommand", "CancelRequested"], "kill-24-1 is working; no second halt");
+}
+
 /// One random input, over a few order ids so that reports hit known, unknown and finished orders.
 fn any_input() -> impl Strategy<Value = (i64, Event)> {
     let id = prop::sample::select(vec!["a", "b", "c"]).prop_map(ClientOrderId::from);
@@ -211,7 +257,20 @@ fn any_input() -> impl Strategy<Value = (i64, Event)> {
             (dt, BrokerCancelled { client_order_id: id, reason: "r".into(), broker_ts_ns: 0 }.into())
         }),
         (step.clone(), id).prop_map(|(dt, id)| (dt, BrokerExpired { client_order_id: id, broker_ts_ns: 0 }.into())),
-        step.prop_map(|dt| (dt, TimerTick {}.into())),
+        step.clone().prop_map(|dt| (dt, TimerTick {}.into())),
+        (
+            step,
+            prop::sample::select(vec![
+                OperatorAction::Halt,
+                OperatorAction::Resume,
+                OperatorAction::KillSwitch,
+                OperatorAction::KillSwitchFlatten
+            ])
+        )
+            .prop_map(|(dt, action)| (
+                dt,
+                OperatorCommand { operator: "ops".into(), action, reason: "r".into() }.into()
+            )),
     ]
 }
 

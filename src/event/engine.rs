@@ -25,3 +25,14 @@ pub struct EngineHalted {
 pub struct EngineResumed {
     pub reason: String,
 }
+
+/// The engine found a state it cannot trust (an overfill, a fill for an order it does not
+/// know, a decision its own views refuse). It halts: new orders are denied until an operator
+/// resumes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvariantViolated {
+    /// Which invariant, e.g. `overfill`.
+    pub invariant: String,
+    pub client_order_id: Option<ClientOrderId>,
+    pub detail: String,
+}

@@ -194,6 +194,10 @@ pub enum OperatorAction {
     Halt,
     /// Accept new orders again.
     Resume,
+    /// Halt, and cancel every working order.
+    KillSwitch,
+    /// Halt, cancel every working order, and close every open position with market orders.
+    KillSwitchFlatten,
 }
 
 /// The run ended: the scenario's inputs are exhausted and nothing more is due. The last

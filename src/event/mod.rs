@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::ClientOrderId;
 use crate::journal::Payload;
 
-pub use engine::{CommandRejected, EngineHalted, EngineResumed};
+pub use engine::{CommandRejected, EngineHalted, EngineResumed, InvariantViolated};
 pub use input::{
     BrokerAccepted, BrokerCancelRejected, BrokerCancelled, BrokerExpired, BrokerFilled, BrokerRejected, CancelOrder,
     EngineConfig, MarketBar, MarketQuote, MarketTrade, OperatorAction, OperatorCommand, SessionEnded, SessionStarted,
@@ -89,8 +89,9 @@ events! {
     CommandRejected,
     EngineHalted,
     EngineResumed,
-    /// Inputs added later (appended: bincode tags variants by position).
+    /// Added later (appended: bincode tags variants by position).
     SessionEnded,
+    InvariantViolated,
 }
 
 impl Payload for Event {
@@ -162,6 +163,7 @@ impl Event {
             Event::BrokerCancelRejected(e) => Some(&e.client_order_id),
             Event::BrokerExpired(e) => Some(&e.client_order_id),
             Event::CommandRejected(e) => e.client_order_id.as_ref(),
+            Event::InvariantViolated(e) => e.client_order_id.as_ref(),
             Event::SessionStarted(_)
             | Event::MarketBar(_)
             | Event::MarketQuote(_)
@@ -325,6 +327,11 @@ mod tests {
             Event::EngineHalted(EngineHalted { reason: "drill".into() }),
             Event::EngineResumed(EngineResumed { reason: "done".into() }),
             Event::SessionEnded(SessionEnded { reason: "inputs exhausted".into() }),
+            Event::InvariantViolated(InvariantViolated {
+                invariant: "overfill".into(),
+                client_order_id: Some(id()),
+                detail: "cum 12 > qty 10".into(),
+            }),
         ]
     }
 
@@ -332,7 +339,7 @@ mod tests {
     fn every_event_variant_round_trips_through_bincode_serde() {
         let events = every_variant();
         let indices: Vec<usize> = events.iter().map(variant_index).collect();
-        assert_eq!(indices, (0..29).collect::<Vec<_>>(), "one instance of every variant, in order");
+        assert_eq!(indices, (0..30).collect::<Vec<_>>(), "one instance of every variant, in order");
         for ev in events {
             let bytes = bincode::serde::encode_to_vec(&ev, bincode::config::standard()).unwrap();
             let (back, used): (Event, usize) =
@@ -393,6 +400,7 @@ mod tests {
             Event::EngineHalted(_) => 26,
             Event::EngineResumed(_) => 27,
             Event::SessionEnded(_) => 28,
+            Event::InvariantViolated(_) => 29,
         }
     }
 

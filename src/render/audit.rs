@@ -210,6 +210,7 @@ fn detail(event: &Event) -> Option<String> {
         }
         Event::SessionStarted(s) => Some(format!("{} ({})", s.name, s.scenario_digest)),
         Event::SessionEnded(s) => Some(s.reason.clone()),
+        Event::InvariantViolated(v) => Some(format!("{}: {}", v.invariant, v.detail)),
         _ => None,
     }
 }

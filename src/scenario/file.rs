@@ -110,8 +110,10 @@ pub(super) enum TifName {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub(super) enum ActionName {
     Halt,
     Resume,
+    KillSwitch,
+    KillSwitchFlatten,
 }

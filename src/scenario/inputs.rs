@@ -81,6 +81,8 @@ fn operator(entry: &OperatorEntry) -> Result<Timed<Event>, String> {
     let action = match entry.action {
         ActionName::Halt => OperatorAction::Halt,
         ActionName::Resume => OperatorAction::Resume,
+        ActionName::KillSwitch => OperatorAction::KillSwitch,
+        ActionName::KillSwitchFlatten => OperatorAction::KillSwitchFlatten,
     };
     let command = OperatorCommand { operator: operator.to_owned(), action, reason: entry.reason.clone() };
     Ok(Timed { at_ns, item: command.into() })

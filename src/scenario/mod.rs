@@ -38,7 +38,7 @@
 //! id = "o-1"                            # an order of this file
 //! [[operator]]
 //! at = "2024-01-02T15:00:00Z"
-//! action = "halt"                       # halt | resume
+//! action = "halt"                       # halt | resume | kill_switch | kill_switch_flatten
 //! reason = "news"
 //! operator = "ops"                      # default "scenario"
 //! ```
