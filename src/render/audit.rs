@@ -109,11 +109,14 @@ pub struct Collector {
     stream: String,
     order_id: Option<ClientOrderId>,
     events: Vec<AuditEvent>,
+    /// The last input from another stream (an operator's kill switch, a timer): its event id
+    /// and what it was, to name it on the decisions it caused in this stream.
+    foreign_input: Option<(Uuid, String)>,
 }
 
 impl Collector {
     pub fn new(id: &str) -> Collector {
-        Collector { id: id.to_owned(), stream: stream_of(id), order_id: None, events: Vec::new() }
+        Collector { id: id.to_owned(), stream: stream_of(id), order_id: None, events: Vec::new(), foreign_input: None }
     }
 
     pub fn stream(&self) -> &str {
@@ -124,8 +127,19 @@ impl Collector {
     /// are the views after it.
     pub fn observe(&mut self, envelope: &Envelope, event: &Event, hash: &ChainHash, views: &Views) {
         if envelope.stream != self.stream {
+            if event.is_input() {
+                let what = detail(event)
+                    .map_or_else(|| event.type_name().to_owned(), |d| format!("{} {d}", event.type_name()));
+                self.foreign_input = Some((envelope.event_id, what));
+            }
             return;
         }
+        let caused_by = self.foreign_input.as_ref().filter(|(id, _)| envelope.causation_id == Some(*id));
+        let detail = match (detail(event), caused_by) {
+            (Some(detail), Some((_, cause))) => Some(format!("{detail} (by {cause})")),
+            (None, Some((_, cause))) => Some(format!("by {cause}")),
+            (detail, None) => detail,
+        };
         let order = event.client_order_id().and_then(|id| views.oms.get(id));
         if self.order_id.is_none() {
             self.order_id = order.map(|o| o.client_order_id().clone());
@@ -140,7 +154,7 @@ impl Collector {
             causation_id: envelope.causation_id,
             after: order.map(StateAfter::from),
             fill: fill_detail(event, order),
-            detail: detail(event),
+            detail,
             hash: hash.to_hex(),
             payload: event.clone(),
         });
