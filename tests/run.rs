@@ -55,6 +55,7 @@ fn golden(name: &str) {
     let stem = name.trim_end_matches(".toml");
     insta::assert_json_snapshot!(format!("{stem}__summary"), summary);
     insta::assert_snapshot!(format!("{stem}__views"), json_string(&replayed, Selection::All));
+    insta::assert_json_snapshot!(format!("{stem}__reconciliations"), replayed.views.reconciliations.runs());
 }
 
 #[test]
@@ -75,6 +76,16 @@ fn golden_6e_expiry_and_cancels() {
 #[test]
 fn golden_6e_kill_switch() {
     golden("6e_kill_switch.toml");
+}
+
+#[test]
+fn golden_6e_reconcile_within() {
+    golden("6e_reconcile_within.toml");
+}
+
+#[test]
+fn golden_6e_reconcile_beyond() {
+    golden("6e_reconcile_beyond.toml");
 }
 
 #[test]

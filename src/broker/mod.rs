@@ -14,8 +14,8 @@ use thiserror::Error;
 
 use crate::domain::{BrokerOrderId, ClientOrderId, OrderType, Side, TimeInForce};
 use crate::event::{
-    BrokerAccepted, BrokerCancelRejected, BrokerCancelled, BrokerExpired, BrokerFilled, BrokerRejected, Event,
-    MarketBar,
+    BrokerAccepted, BrokerCancelRejected, BrokerCancelled, BrokerExpired, BrokerFilled, BrokerRejected,
+    BrokerStateReported, Event, MarketBar,
 };
 
 /// An instruction to the venue. Only ever sent once the decision that made it is durable.
@@ -23,6 +23,8 @@ use crate::event::{
 pub enum BrokerCommand {
     Submit(NewOrder),
     Cancel(CancelRequest),
+    /// Report open orders and positions (reconciliation).
+    RequestState,
 }
 
 /// A new order as the venue sees it.
@@ -55,6 +57,7 @@ pub enum BrokerReport {
     Cancelled(BrokerCancelled),
     CancelRejected(BrokerCancelRejected),
     Expired(BrokerExpired),
+    State(BrokerStateReported),
 }
 
 impl From<BrokerReport> for Event {
@@ -66,6 +69,7 @@ impl From<BrokerReport> for Event {
             BrokerReport::Cancelled(r) => r.into(),
             BrokerReport::CancelRejected(r) => r.into(),
             BrokerReport::Expired(r) => r.into(),
+            BrokerReport::State(r) => r.into(),
         }
     }
 }

@@ -49,6 +49,7 @@ mod arrival;
 mod bar;
 mod books;
 mod cancel;
+mod drift;
 mod fill;
 mod market;
 mod pricing;
@@ -70,6 +71,7 @@ use crate::domain::ClientOrderId;
 use crate::event::{BrokerFilled, MarketBar};
 
 pub use self::books::{VenueOrder, VenueOrderState};
+pub use self::drift::VenueDrift;
 
 /// The most orders that may rest at the venue at once.
 pub const MAX_OPEN_ORDERS: usize = 100_000;
@@ -156,6 +158,18 @@ impl PaperVenue {
         }
     }
 
+    /// Schedules `drift` to change the venue's books at `at_ns` (tests and scenarios).
+    pub fn inject(&mut self, at_ns: i64, drift: VenueDrift) {
+        self.agenda.schedule(at_ns, Happening::Drift(drift));
+    }
+
+    fn index_of(&self, id: &ClientOrderId) -> Option<usize> {
+        match self.books.known(id) {
+            books::Known::Order(index) => Some(index),
+            _ => None,
+        }
+    }
+
     /// Every fill, in the order they happened.
     pub fn fills(&self) -> &[BrokerFilled] {
         self.books.fills()
@@ -172,6 +186,7 @@ impl PaperVenue {
         let happening = match command {
             BrokerCommand::Submit(order) => Happening::Arrival(order),
             BrokerCommand::Cancel(request) => Happening::CancelArrival(request),
+            BrokerCommand::RequestState => Happening::StateRequest,
         };
         self.agenda.schedule(arrives, happening);
     }
@@ -183,6 +198,11 @@ impl PaperVenue {
                 Happening::Arrival(order) => self.arrive(order, at_ns),
                 Happening::CancelArrival(request) => self.cancel_arrives(request, at_ns),
                 Happening::Expiry(index) => self.expire(index, at_ns),
+                Happening::StateRequest => {
+                    let state = self.state_report(at_ns);
+                    self.report(at_ns, BrokerReport::State(state));
+                }
+                Happening::Drift(drift) => self.drift(drift),
             }
         }
     }

@@ -8,6 +8,7 @@ mod crash_writer;
 mod demo;
 mod export;
 mod import;
+mod reconcile;
 mod replay;
 mod run;
 mod verify;
@@ -48,6 +49,8 @@ enum Command {
     Verify(verify::Args),
     /// The views (OMS, positions, execution reports) as of any seq or time, as tables or JSON.
     Replay(replay::Args),
+    /// The reconciliation runs (start-up and on request) with their discrepancies and outcome.
+    Reconcile(reconcile::Args),
     /// The timeline of one order or stream, with the order's state after every event.
     Audit(audit::Args),
     /// Run the default scenario into ./journal (replacing an earlier demo), verify it, re-run
@@ -82,6 +85,7 @@ pub fn main() -> ExitCode {
         Command::Verify(args) => verify::run(&args),
         Command::Replay(args) => replay::run(&args),
         Command::Audit(args) => audit::run(&args),
+        Command::Reconcile(args) => reconcile::run(&args),
         Command::Demo(args) => demo::run(&args),
         Command::Export(args) => export::run(&args),
         Command::Import(args) => import::run(&args),

@@ -177,6 +177,9 @@ impl Core {
 
     /// The broker command a decision calls for (the order is already in its new state).
     fn command_for(&self, event: &Event) -> Option<BrokerCommand> {
+        if let Event::ReconciliationRequested(_) = event {
+            return Some(BrokerCommand::RequestState);
+        }
         let order = self.state.order(event.client_order_id()?)?;
         match event {
             Event::OrderSubmitted(_) => {

@@ -11,9 +11,10 @@ use crate::event::{
     BrokerAccepted, BrokerCancelRejected, BrokerCancelled, BrokerExpired, BrokerFilled, BrokerRejected, CancelOrder,
     CancelRejected, CancelRequested, CommandRejected, EngineHalted, EngineResumed, Event, InvariantViolated,
     OperatorAction, OperatorCommand, OrderAccepted, OrderCancelled, OrderCreated, OrderDenied, OrderExpired,
-    OrderFilled, OrderRejected, OrderSubmitted, ReportIgnored, SubmitOrder,
+    OrderFilled, OrderRejected, OrderSubmitted, ReconciliationRequested, ReportIgnored, SubmitOrder,
 };
 
+use super::reconcile::reconcile;
 use super::state::EngineState;
 
 /// Phase one: cancel every working order whose stale deadline is due at `now_ns`.
@@ -35,6 +36,8 @@ pub fn input(state: &EngineState, now_ns: i64, input: &Event, input_seq: u64) ->
         Event::BrokerAccepted(r) => report(state, input, accepted(r)),
         Event::BrokerRejected(r) => report(state, input, rejected(r)),
         Event::BrokerFilled(r) => fill_report(state, input, r),
+        Event::BrokerStateReported(r) => reconcile(state, r, input_seq),
+        Event::SessionStarted(_) => vec![ReconciliationRequested { reason: "start-up".to_owned() }.into()],
         Event::BrokerCancelled(r) => report(state, input, cancelled(r)),
         Event::BrokerCancelRejected(r) => report(state, input, cancel_rejected(r)),
         Event::BrokerExpired(r) => report(state, input, expired(r)),
@@ -109,6 +112,7 @@ fn operator(state: &EngineState, command: &OperatorCommand, input_seq: u64) -> V
         OperatorAction::Resume => vec![command_rejected(&command.clone().into(), "not halted".into())],
         OperatorAction::KillSwitch => kill_switch(state, &reason, None),
         OperatorAction::KillSwitchFlatten => kill_switch(state, &reason, Some(input_seq)),
+        OperatorAction::Reconcile => vec![ReconciliationRequested { reason }.into()],
     }
 }
 

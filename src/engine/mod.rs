@@ -8,6 +8,7 @@
 mod core;
 mod decide;
 pub mod expiry;
+pub mod reconcile;
 mod rerun;
 mod runtime;
 mod state;

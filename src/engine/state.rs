@@ -83,6 +83,7 @@ impl EngineState {
             }
             Event::EngineHalted(halt) => self.halted = Some(halt.reason.clone()),
             Event::EngineResumed(_) => self.halted = None,
+            Event::ReconciliationFailed(f) => self.halted = Some(format!("reconciliation failed: {}", f.reason)),
             Event::InvariantViolated(v) => {
                 self.halted = Some(format!("invariant violated: {}: {}", v.invariant, v.detail))
             }

@@ -85,7 +85,7 @@ fn a_submission_is_journaled_created_and_sent_with_the_arrival_price() {
     let mut core = core();
     let d = core.handle(T0, submit("o-1", 10, TimeInForce::Gtc, None)).unwrap();
     assert_eq!(types(&d), ["SubmitOrder", "OrderCreated", "OrderSubmitted"]);
-    assert_eq!(d.first_seq(), 3);
+    assert_eq!(d.first_seq(), 4);
     let Event::OrderCreated(created) = &d.records[1].1 else { panic!() };
     assert_eq!(created.arrival_price, Some("1.1000".parse().unwrap()));
     let [BrokerCommand::Submit(order)] = d.commands.as_slice() else { panic!("{:?}", d.commands) };
@@ -223,15 +223,98 @@ fn the_kill_switch_halts_cancels_every_working_order_and_can_flatten() {
     let Event::CancelRequested(cancel) = &d.records[2].1 else { panic!() };
     assert_eq!(cancel.client_order_id.as_str(), "b", "only working orders, not pending cancels or filled ones");
     let Event::OrderCreated(flat) = &d.records[3].1 else { panic!() };
-    assert_eq!((flat.client_order_id.as_str(), flat.side, flat.qty), ("kill-24-1", Side::Sell, Decimal::from(14)));
-    assert_eq!(d.records[0].0.seq, 24);
+    assert_eq!((flat.client_order_id.as_str(), flat.side, flat.qty), ("kill-25-1", Side::Sell, Decimal::from(14)));
+    assert_eq!(d.records[0].0.seq, 25);
     assert_eq!(d.commands.len(), 2, "a cancel and the flattening order go to the broker");
     // Halted: new orders denied, cancels go through.
     let denied = core.handle(T0 + S, submit("d", 1, TimeInForce::Gtc, None)).unwrap();
     assert_eq!(types(&denied), ["SubmitOrder", "OrderCreated", "OrderDenied"]);
     let plain = OperatorCommand { operator: "ops".into(), action: OperatorAction::KillSwitch, reason: "again".into() };
     let again = core.handle(T0 + S, plain.into()).unwrap();
-    assert_eq!(types(&again), ["OperatorCommand", "CancelRequested"], "kill-24-1 is working; no second halt");
+    assert_eq!(types(&again), ["OperatorCommand", "CancelRequested"], "kill-25-1 is working; no second halt");
+}
+
+fn broker_state(positions: &[(&str, i64)], open: &[(&str, i64)]) -> Event {
+    BrokerStateReported {
+        open_orders: open
+            .iter()
+            .map(|(id, qty)| ReportedOrder {
+                client_order_id: (*id).into(),
+                broker_order_id: format!("P-{id}").into(),
+                symbol: "6E".into(),
+                side: Side::Buy,
+                leaves_qty: Decimal::from(*qty),
+            })
+            .collect(),
+        positions: positions
+            .iter()
+            .map(|(s, q)| ReportedPosition { symbol: (*s).into(), qty: Decimal::from(*q) })
+            .collect(),
+        broker_ts_ns: 0,
+    }
+    .into()
+}
+
+/// A core long 100 6E (order a, filled) with order b working (leaves 10).
+fn core_with_book() -> Core {
+    let mut core = core();
+    for (id, qty) in [("a", 100), ("b", 10)] {
+        core.handle(T0, submit(id, qty, TimeInForce::Gtc, None)).unwrap();
+        accept(&mut core, id, T0);
+    }
+    core.handle(T0, fill("a", "f-1", 100)).unwrap();
+    core
+}
+
+#[test]
+fn reconciliation_in_sync_changes_nothing() {
+    let mut core = core_with_book();
+    let d = core.handle(T0, broker_state(&[("6E", 100)], &[("b", 10)])).unwrap();
+    assert_eq!(types(&d), ["BrokerStateReported", "ReconciliationCompleted"]);
+    let Event::ReconciliationCompleted(done) = &d.records[1].1 else { panic!() };
+    assert_eq!((done.outcome, done.discrepancies.len()), (ReconciliationOutcome::InSync, 0));
+}
+
+#[test]
+fn reconciliation_within_thresholds_adjusts_positions_to_the_broker() {
+    let mut core = core_with_book();
+    // 4.17% drift (within 5%), an unknown order at the broker, our working order missing there,
+    // and a position only the broker has.
+    let d = core.handle(T0, broker_state(&[("6E", 96), ("ES", 2)], &[("x", 3)])).unwrap();
+    assert_eq!(types(&d), ["BrokerStateReported", "ReconciliationCompleted", "FillInferred", "FillInferred"]);
+    let Event::ReconciliationCompleted(done) = &d.records[1].1 else { panic!() };
+    let kinds: Vec<_> = done.discrepancies.iter().map(|d| (d.kind, d.subject.as_str())).collect();
+    use DiscrepancyKind::*;
+    assert_eq!(
+        kinds,
+        [
+            (MissingBroker, "order:b"),
+            (MissingLocal, "order:x"),
+            (QuantityMismatch, "position:6E"),
+            (MissingLocal, "position:ES")
+        ]
+    );
+    assert_eq!(done.outcome, ReconciliationOutcome::Adjusted);
+    let Event::FillInferred(adjust) = &d.records[2].1 else { panic!() };
+    assert_eq!((adjust.fill_id.as_str(), adjust.side, adjust.qty), ("recon-16-1", Side::Sell, Decimal::from(4)));
+    let net: Decimal = core.state().views.positions.iter().filter(|p| p.symbol == "6E").map(|p| p.net_qty).sum();
+    assert_eq!(net, Decimal::from(96), "local now matches the broker");
+    assert!(core.state().halted.is_none());
+    assert_eq!(core.state().views.reconciliations.runs().len(), 1);
+}
+
+#[test]
+fn reconciliation_beyond_thresholds_fails_and_halts() {
+    let mut core = core_with_book();
+    let d = core.handle(T0, broker_state(&[("6E", 94)], &[("b", 10)])).unwrap();
+    assert_eq!(types(&d), ["BrokerStateReported", "ReconciliationCompleted", "ReconciliationFailed"]);
+    assert!(core.state().halted.as_deref().unwrap().contains("6.38% drift"), "{:?}", core.state().halted);
+    let mut core = core_with_book();
+    let four_missing = [("W", 1), ("X", 1), ("Y", 1), ("Z", 1), ("6E", 100)];
+    core.handle(T0, broker_state(&four_missing, &[("b", 10)])).unwrap();
+    assert!(core.state().halted.as_deref().unwrap().contains("4 missing positions (at most 3)"));
+    let denied = core.handle(T0, submit("n", 1, TimeInForce::Gtc, None)).unwrap();
+    assert_eq!(types(&denied), ["SubmitOrder", "OrderCreated", "OrderDenied"]);
 }
 
 /// One random input, over a few order ids so that reports hit known, unknown and finished orders.

@@ -198,6 +198,8 @@ pub enum OperatorAction {
     KillSwitch,
     /// Halt, cancel every working order, and close every open position with market orders.
     KillSwitchFlatten,
+    /// Ask the broker for its open orders and positions and reconcile against them.
+    Reconcile,
 }
 
 /// The run ended: the scenario's inputs are exhausted and nothing more is due. The last
@@ -205,4 +207,31 @@ pub enum OperatorAction {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionEnded {
     pub reason: String,
+}
+
+/// Broker report: its open orders and net positions, in answer to a reconciliation request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrokerStateReported {
+    pub open_orders: Vec<ReportedOrder>,
+    pub positions: Vec<ReportedPosition>,
+    pub broker_ts_ns: i64,
+}
+
+/// An order open at the broker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportedOrder {
+    pub client_order_id: ClientOrderId,
+    pub broker_order_id: BrokerOrderId,
+    pub symbol: String,
+    pub side: Side,
+    #[serde(with = "crate::domain::decimal")]
+    pub leaves_qty: Decimal,
+}
+
+/// A net position at the broker (buys positive).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportedPosition {
+    pub symbol: String,
+    #[serde(with = "crate::domain::decimal")]
+    pub qty: Decimal,
 }

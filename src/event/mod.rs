@@ -19,11 +19,14 @@ use serde::{Deserialize, Serialize};
 use crate::domain::ClientOrderId;
 use crate::journal::Payload;
 
-pub use engine::{CommandRejected, EngineHalted, EngineResumed, InvariantViolated};
+pub use engine::{
+    CommandRejected, Discrepancy, DiscrepancyKind, EngineHalted, EngineResumed, FillInferred, InvariantViolated,
+    ReconciliationCompleted, ReconciliationFailed, ReconciliationOutcome, ReconciliationRequested,
+};
 pub use input::{
-    BrokerAccepted, BrokerCancelRejected, BrokerCancelled, BrokerExpired, BrokerFilled, BrokerRejected, CancelOrder,
-    EngineConfig, MarketBar, MarketQuote, MarketTrade, OperatorAction, OperatorCommand, SessionEnded, SessionStarted,
-    SubmitOrder, TimerTick,
+    BrokerAccepted, BrokerCancelRejected, BrokerCancelled, BrokerExpired, BrokerFilled, BrokerRejected,
+    BrokerStateReported, CancelOrder, EngineConfig, MarketBar, MarketQuote, MarketTrade, OperatorAction,
+    OperatorCommand, ReportedOrder, ReportedPosition, SessionEnded, SessionStarted, SubmitOrder, TimerTick,
 };
 pub use order::{
     CancelRejected, CancelRequested, OrderAccepted, OrderCancelled, OrderCreated, OrderDenied, OrderExpired,
@@ -92,6 +95,11 @@ events! {
     /// Added later (appended: bincode tags variants by position).
     SessionEnded,
     InvariantViolated,
+    BrokerStateReported,
+    ReconciliationRequested,
+    ReconciliationCompleted,
+    FillInferred,
+    ReconciliationFailed,
 }
 
 impl Payload for Event {
@@ -137,6 +145,7 @@ impl Event {
                 | Event::TimerTick(_)
                 | Event::OperatorCommand(_)
                 | Event::SessionEnded(_)
+                | Event::BrokerStateReported(_)
         )
     }
 
@@ -172,7 +181,12 @@ impl Event {
             | Event::OperatorCommand(_)
             | Event::EngineHalted(_)
             | Event::EngineResumed(_)
-            | Event::SessionEnded(_) => None,
+            | Event::SessionEnded(_)
+            | Event::BrokerStateReported(_)
+            | Event::ReconciliationRequested(_)
+            | Event::ReconciliationCompleted(_)
+            | Event::FillInferred(_)
+            | Event::ReconciliationFailed(_) => None,
         }
     }
 
@@ -190,6 +204,11 @@ impl Event {
             | Event::MarketQuote(MarketQuote { symbol, .. })
             | Event::MarketTrade(MarketTrade { symbol, .. }) => format!("market:{symbol}"),
             Event::SessionStarted(_) | Event::SessionEnded(_) => "session".to_owned(),
+            Event::BrokerStateReported(_)
+            | Event::ReconciliationRequested(_)
+            | Event::ReconciliationCompleted(_)
+            | Event::ReconciliationFailed(_) => "reconciliation".to_owned(),
+            Event::FillInferred(f) => format!("position:{}:{}", f.strategy, f.symbol),
             Event::TimerTick(_) => "timer".to_owned(),
             _ => "engine".to_owned(),
         }
@@ -332,6 +351,37 @@ mod tests {
                 client_order_id: Some(id()),
                 detail: "cum 12 > qty 10".into(),
             }),
+            Event::BrokerStateReported(BrokerStateReported {
+                open_orders: vec![ReportedOrder {
+                    client_order_id: id(),
+                    broker_order_id: BrokerOrderId::from("P-1"),
+                    symbol: "6EH4".into(),
+                    side: Side::Buy,
+                    leaves_qty: Decimal::TWO,
+                }],
+                positions: vec![ReportedPosition { symbol: "6EH4".into(), qty: Decimal::new(-3, 0) }],
+                broker_ts_ns: 9,
+            }),
+            Event::ReconciliationRequested(ReconciliationRequested { reason: "start-up".into() }),
+            Event::ReconciliationCompleted(ReconciliationCompleted {
+                discrepancies: vec![Discrepancy {
+                    kind: DiscrepancyKind::QuantityMismatch,
+                    subject: "position:6EH4".into(),
+                    local_qty: Some(Decimal::ONE),
+                    broker_qty: None,
+                }],
+                outcome: ReconciliationOutcome::Adjusted,
+            }),
+            Event::FillInferred(FillInferred {
+                fill_id: FillId::from("recon-9-1"),
+                strategy: "reconciliation".into(),
+                symbol: "6EH4".into(),
+                side: Side::Sell,
+                qty: Decimal::ONE,
+                price: Decimal::TEN,
+                reason: "drift".into(),
+            }),
+            Event::ReconciliationFailed(ReconciliationFailed { reason: "too much".into() }),
         ]
     }
 
@@ -339,7 +389,7 @@ mod tests {
     fn every_event_variant_round_trips_through_bincode_serde() {
         let events = every_variant();
         let indices: Vec<usize> = events.iter().map(variant_index).collect();
-        assert_eq!(indices, (0..30).collect::<Vec<_>>(), "one instance of every variant, in order");
+        assert_eq!(indices, (0..35).collect::<Vec<_>>(), "one instance of every variant, in order");
         for ev in events {
             let bytes = bincode::serde::encode_to_vec(&ev, bincode::config::standard()).unwrap();
             let (back, used): (Event, usize) =
@@ -401,6 +451,11 @@ mod tests {
             Event::EngineResumed(_) => 27,
             Event::SessionEnded(_) => 28,
             Event::InvariantViolated(_) => 29,
+            Event::BrokerStateReported(_) => 30,
+            Event::ReconciliationRequested(_) => 31,
+            Event::ReconciliationCompleted(_) => 32,
+            Event::FillInferred(_) => 33,
+            Event::ReconciliationFailed(_) => 34,
         }
     }
 

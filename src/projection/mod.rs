@@ -8,6 +8,7 @@
 
 mod oms;
 mod positions;
+mod reconciliation;
 mod reports;
 mod violation;
 
@@ -35,6 +36,7 @@ use crate::journal::Envelope;
 
 pub use oms::{Fill, Oms, OrderIndex, OrderView, Transition};
 pub use positions::{Position, PositionKey, Positions};
+pub use reconciliation::{ReconciliationRun, Reconciliations};
 pub use reports::{ExecType, ExecutionReport, ExecutionReports, OrdStatus};
 pub use violation::{InvariantViolation, ViolationKind};
 
@@ -45,6 +47,7 @@ pub use violation::{InvariantViolation, ViolationKind};
 pub struct Views {
     pub oms: Oms,
     pub positions: Positions,
+    pub reconciliations: Reconciliations,
 }
 
 impl Views {
@@ -56,12 +59,16 @@ impl Views {
     /// changes.
     pub fn apply(&mut self, env: &Envelope, event: &Event) -> Result<(), InvariantViolation> {
         let undo = self.oms.apply_undoable(env, event)?;
-        if let Event::OrderFilled(fill) = event
-            && let Err(violation) = self.positions.apply_fill(env, fill, &self.oms)
-        {
+        let positions = match event {
+            Event::OrderFilled(fill) => self.positions.apply_fill(env, fill, &self.oms),
+            Event::FillInferred(fill) => self.positions.apply_inferred(env, fill),
+            _ => Ok(()),
+        };
+        if let Err(violation) = positions {
             self.oms.undo(undo);
             return Err(violation);
         }
+        self.reconciliations.apply(env, event);
         Ok(())
     }
 }

@@ -21,7 +21,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::{InvariantViolation, Oms, ViolationKind};
 use crate::domain::Side;
-use crate::event::{Event, OrderFilled};
+use crate::event::{Event, FillInferred, OrderFilled};
 use crate::journal::Envelope;
 
 /// What a position is kept per; ordered by strategy, then symbol.
@@ -174,15 +174,30 @@ impl Positions {
             let kind = ViolationKind::MissingOrder { projection: "positions", client_order_id };
             return Err(InvariantViolation::new(env.seq, kind));
         };
-        let (strategy, symbol) = (&order.created.strategy, &order.created.symbol);
+        let created = &order.created;
+        self.book(env, &created.strategy, &created.symbol, created.side, (fill.qty, fill.price, fill.fee))
+    }
+
+    /// Folds a fill inferred by reconciliation into its (strategy, symbol) position.
+    pub(super) fn apply_inferred(&mut self, env: &Envelope, fill: &FillInferred) -> Result<(), InvariantViolation> {
+        self.book(env, &fill.strategy, &fill.symbol, fill.side, (fill.qty, fill.price, Decimal::ZERO))
+    }
+
+    /// Books `(qty, price, fee)` on `side` into the (strategy, symbol) position, in place.
+    fn book(
+        &mut self,
+        env: &Envelope,
+        strategy: &str,
+        symbol: &str,
+        side: Side,
+        (qty, price, fee): (Decimal, Decimal, Decimal),
+    ) -> Result<(), InvariantViolation> {
         let arithmetic = || InvariantViolation::new(env.seq, ViolationKind::Arithmetic { what: "position" });
-        let side = order.created.side;
         match self.by_key.get_mut(strategy).and_then(|symbols| symbols.get_mut(symbol)) {
-            Some(position) => position.fill(side, fill.qty, fill.price, fill.fee).ok_or_else(arithmetic),
+            Some(position) => position.fill(side, qty, price, fee).ok_or_else(arithmetic),
             None => {
-                let key = PositionKey { strategy: strategy.clone(), symbol: symbol.clone() };
-                let position =
-                    Position::flat(&key).with_fill(side, fill.qty, fill.price, fill.fee).ok_or_else(arithmetic)?;
+                let key = PositionKey { strategy: strategy.to_owned(), symbol: symbol.to_owned() };
+                let position = Position::flat(&key).with_fill(side, qty, price, fee).ok_or_else(arithmetic)?;
                 self.insert(position);
                 Ok(())
             }

@@ -201,7 +201,7 @@ fn standalone_positions_and_reports_need_the_order_in_the_oms() {
         reports.apply(&e, ev, &oms).unwrap();
     }
     let (views, all_reports) = run_with_reports(&evs);
-    assert_eq!((Views { oms, positions }, reports), (views, all_reports));
+    assert_eq!((Views { oms, positions, reconciliations: Default::default() }, reports), (views, all_reports));
 }
 
 // ───────────────────────── property test ─────────────────────────

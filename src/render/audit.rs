@@ -2,7 +2,8 @@
 //! reports) with the order's state after every event.
 //!
 //! An id names a stream: a bare id is a client order id (`o-1` → `order:o-1`); anything
-//! containing `:` is a stream name as journaled (`order:o-1`, `broker-order:B7`).
+//! containing `:`, or one of the engine's own streams (`reconciliation`, `engine`, `session`,
+//! `timer`, `reports`), is a stream name as journaled (`order:o-1`, `broker-order:B7`).
 //!
 //! JSON ([`Timeline`]; conventions in [`crate::render`]):
 //! ```text
@@ -33,8 +34,11 @@ use crate::replay::{ReplayError, Until, replay_inspecting};
 
 /// The stream an audit id names: see the module docs.
 pub fn stream_of(id: &str) -> String {
-    if id.contains(':') { id.to_owned() } else { format!("order:{id}") }
+    if id.contains(':') || ENGINE_STREAMS.contains(&id) { id.to_owned() } else { format!("order:{id}") }
 }
+
+/// Streams that belong to no order; audited by name.
+pub const ENGINE_STREAMS: [&str; 5] = ["reconciliation", "engine", "session", "timer", "reports"];
 
 /// One stream's history as of a point.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -225,6 +229,15 @@ fn detail(event: &Event) -> Option<String> {
         Event::SessionStarted(s) => Some(format!("{} ({})", s.name, s.scenario_digest)),
         Event::SessionEnded(s) => Some(s.reason.clone()),
         Event::InvariantViolated(v) => Some(format!("{}: {}", v.invariant, v.detail)),
+        Event::ReconciliationRequested(r) => Some(r.reason.clone()),
+        Event::BrokerStateReported(r) => {
+            Some(format!("{} open orders, {} positions", r.open_orders.len(), r.positions.len()))
+        }
+        Event::ReconciliationCompleted(r) => Some(format!("{:?}: {} discrepancies", r.outcome, r.discrepancies.len())),
+        Event::FillInferred(f) => {
+            Some(format!("{} {:?} {} {} @ {}: {}", f.fill_id, f.side, f.qty, f.symbol, f.price, f.reason))
+        }
+        Event::ReconciliationFailed(r) => Some(r.reason.clone()),
         _ => None,
     }
 }

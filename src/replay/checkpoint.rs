@@ -16,7 +16,7 @@ use crate::projection::Views;
 /// The snapshot-store name of the order views.
 pub const NAME: &str = "views";
 /// Bumped whenever the shape of [`Views`] (or anything in it) changes.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 /// Checkpoints kept after a save; older ones are pruned.
 pub const KEEP: usize = 3;
 

@@ -92,7 +92,10 @@ where
     };
     let end_ns = plan.end_ns;
     let result = async {
-        engine.submit(plan.start_ns, plan.session.into()).await?.durable().await?;
+        let started = engine.submit(plan.start_ns, plan.session.into()).await?.durable().await?;
+        for command in started.commands {
+            venue.send(command, plan.start_ns).await.map_err(SimError::from)?;
+        }
         let stats = simulate(&engine, venue, plan.bars, plan.commands, end_ns, on_bar).await?;
         let ended = SessionEnded { reason: "the scenario's inputs are exhausted".to_owned() };
         let last = engine.submit(end_ns, ended.into()).await?.durable().await?;

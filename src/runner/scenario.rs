@@ -118,5 +118,8 @@ pub async fn run_scenario(
 ) -> Result<RunOutcome, RunnerError> {
     let plan = plan(scenario)?;
     let mut venue = PaperVenue::new(scenario.broker.clone());
+    for drift in &scenario.venue_drift {
+        venue.inject(drift.at_ns, drift.item.clone());
+    }
     run(journal, plan, &mut venue, on_bar, after_durable).await
 }

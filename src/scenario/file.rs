@@ -22,6 +22,30 @@ pub(super) struct ScenarioFile {
     pub cancels: Vec<Spanned<CancelEntry>>,
     #[serde(default)]
     pub operator: Vec<Spanned<OperatorEntry>>,
+    #[serde(default)]
+    pub venue_drift: Vec<Spanned<DriftEntry>>,
+}
+
+/// Drift injected into the paper venue's books (reconciliation tests).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct DriftEntry {
+    pub at: String,
+    pub kind: DriftKind,
+    /// `phantom_order` and `forget_order`: the client order id.
+    pub id: Option<String>,
+    /// `shift_position`: the quantity (signed); `phantom_order`: its quantity.
+    pub qty: Option<Number>,
+    /// `phantom_order`: its side.
+    pub side: Option<SideName>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(super) enum DriftKind {
+    ShiftPosition,
+    PhantomOrder,
+    ForgetOrder,
 }
 
 #[derive(Debug, Deserialize)]
@@ -116,4 +140,5 @@ pub(super) enum ActionName {
     Resume,
     KillSwitch,
     KillSwitchFlatten,
+    Reconcile,
 }

@@ -83,6 +83,7 @@ fn operator(entry: &OperatorEntry) -> Result<Timed<Event>, String> {
         ActionName::Resume => OperatorAction::Resume,
         ActionName::KillSwitch => OperatorAction::KillSwitch,
         ActionName::KillSwitchFlatten => OperatorAction::KillSwitchFlatten,
+        ActionName::Reconcile => OperatorAction::Reconcile,
     };
     let command = OperatorCommand { operator: operator.to_owned(), action, reason: entry.reason.clone() };
     Ok(Timed { at_ns, item: command.into() })

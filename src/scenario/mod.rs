@@ -38,7 +38,7 @@
 //! id = "o-1"                            # an order of this file
 //! [[operator]]
 //! at = "2024-01-02T15:00:00Z"
-//! action = "halt"                       # halt | resume | kill_switch | kill_switch_flatten
+//! action = "halt"                       # halt | resume | kill_switch | kill_switch_flatten | reconcile
 //! reason = "news"
 //! operator = "ops"                      # default "scenario"
 //! ```
@@ -51,6 +51,7 @@
 mod config;
 mod context;
 mod data;
+mod drift;
 mod error;
 mod file;
 mod inputs;
@@ -63,7 +64,7 @@ mod tests;
 use std::path::{Path, PathBuf};
 
 use crate::broker::Timed;
-use crate::broker::paper::PaperConfig;
+use crate::broker::paper::{PaperConfig, VenueDrift};
 use crate::event::{EngineConfig, Event};
 use crate::market::{self, BarReader, MarketDataError};
 
@@ -91,6 +92,8 @@ pub struct Scenario {
     /// Submits, cancels and operator commands, sorted by time (ties: orders, then cancels,
     /// then operator commands, each in file order).
     pub inputs: Vec<Timed<Event>>,
+    /// Drift to inject into the paper venue's books (`[[venue_drift]]`), in file order.
+    pub venue_drift: Vec<Timed<VenueDrift>>,
 }
 
 impl Scenario {
@@ -114,6 +117,7 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
     let broker = config::broker(&context, file.broker.as_ref(), file.seed)?;
     let engine = config::engine(&context, file.engine.as_ref(), &broker.venue, day_end_utc_s)?;
     let inputs = inputs::inputs(&context, &file, &symbol)?;
+    let venue_drift = drift::drifts(&context, &file, &symbol)?;
     let bars = path.parent().unwrap_or(Path::new("")).join(&file.market.get_ref().bars);
     let market_error = |source| ScenarioError::Market { path: path.to_owned(), source };
     let summary = data::summarize(&bars, &symbol).map_err(market_error)?;
@@ -131,5 +135,6 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
         broker,
         engine,
         inputs,
+        venue_drift,
     })
 }

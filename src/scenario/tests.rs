@@ -300,6 +300,8 @@ fn loads_every_fixture_scenario() {
         ("6e_expiry_and_cancels.toml", 236),
         ("6e_kill_switch.toml", 240),
         ("6e_limit_and_market.toml", 240),
+        ("6e_reconcile_beyond.toml", 240),
+        ("6e_reconcile_within.toml", 240),
         ("btc_ioc_fok.toml", 150),
         ("sp500_daily_flips.toml", 61),
     ];

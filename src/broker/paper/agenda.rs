@@ -16,6 +16,10 @@ pub(super) enum Happening {
     CancelArrival(CancelRequest),
     /// The order at this index in the books runs out of time.
     Expiry(usize),
+    /// A request for the venue's open orders and positions arrives.
+    StateRequest,
+    /// Injected drift takes effect.
+    Drift(super::drift::VenueDrift),
 }
 
 #[derive(Debug, Default)]

@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 use super::agenda::Key;
 use crate::broker::NewOrder;
 use crate::domain::{BrokerOrderId, ClientOrderId};
-use crate::event::BrokerFilled;
+use crate::event::{BrokerFilled, ReportedOrder};
 
 /// Where an accepted order stands at the venue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -71,6 +71,8 @@ pub(super) struct Books {
     open: usize,
     fills: Vec<BrokerFilled>,
     positions: BTreeMap<String, Decimal>,
+    /// Orders injected by drift that the engine does not know (they never trade).
+    phantoms: Vec<ReportedOrder>,
 }
 
 impl Books {
@@ -167,5 +169,19 @@ impl Books {
 
     pub(super) fn positions(&self) -> &BTreeMap<String, Decimal> {
         &self.positions
+    }
+
+    /// Drift: moves a position without a fill.
+    pub(super) fn shift_position(&mut self, symbol: &str, qty: Decimal) {
+        let position = self.positions.entry(symbol.to_owned()).or_default();
+        *position = position.saturating_add(qty);
+    }
+
+    pub(super) fn add_phantom(&mut self, order: ReportedOrder) {
+        self.phantoms.push(order);
+    }
+
+    pub(super) fn phantoms(&self) -> &[ReportedOrder] {
+        &self.phantoms
     }
 }

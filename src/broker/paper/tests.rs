@@ -54,6 +54,7 @@ fn lines(venue: &mut PaperVenue, now_ns: i64) -> Vec<String> {
 fn line(report: &Timed<BrokerReport>) -> String {
     let at = report.at_ns / MS;
     match &report.item {
+        BrokerReport::State(r) => format!("{at} state {} open {} positions", r.open_orders.len(), r.positions.len()),
         BrokerReport::Accepted(r) => {
             format!("{at} accepted {} {} ts={}", r.client_order_id, r.broker_order_id, ms(r.broker_ts_ns))
         }
