@@ -1,7 +1,8 @@
 //! Restart recovery: `blotter run` is SIGKILLed at seeded points across a scenario (right
 //! after a given seq became durable: some at pending cancels, some at partial fills, the
 //! rest spread over the run) and started again with the same command; every recovered run
-//! must end with the uninterrupted run's head hash and views.
+//! must end with the uninterrupted run's head hash and views. Runs snapshot the simulation
+//! every 40 records, so most restarts resume from a snapshot and some from genesis.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -17,7 +18,7 @@ fn fixture(name: &str) -> PathBuf {
 
 fn run(scenario: &Path, journal: &Path, kill_at: Option<u64>) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_blotter"));
-    command.arg("run").arg(scenario).arg("--journal").arg(journal);
+    command.arg("run").arg(scenario).arg("--journal").arg(journal).args(["--snapshot-every", "40"]);
     if let Some(seq) = kill_at {
         command.env("BLOTTER_TEST_KILL_AT_SEQ", seq.to_string());
     }
@@ -80,8 +81,8 @@ fn seeded(mut state: u64, n: usize, below: u64) -> Vec<u64> {
 
 /// Kills a run after each seq in `kill_points`, restarts it, and checks it against `reference`.
 /// Returns how many runs were really killed (a kill may land after a short run finished).
-fn sweep(scenario: &Path, reference: &Reference, kill_points: &[u64], scratch: &Path) -> (usize, usize) {
-    let (mut killed, mut resumed) = (0, 0);
+fn sweep(scenario: &Path, reference: &Reference, kill_points: &[u64], scratch: &Path) -> (usize, usize, usize) {
+    let (mut killed, mut resumed, mut from_snapshot) = (0, 0, 0);
     for (i, seq) in kill_points.iter().enumerate() {
         let dir = scratch.join(format!("kill-{i}"));
         let crashed = run(scenario, &dir, Some(*seq));
@@ -96,6 +97,7 @@ fn sweep(scenario: &Path, reference: &Reference, kill_points: &[u64], scratch: &
             );
             assert!(stdout.contains("resuming") || stdout.contains("nothing to do"), "{stdout}");
             resumed += usize::from(stdout.contains("resuming"));
+            from_snapshot += usize::from(stdout.contains("from the snapshot at seq"));
         } else {
             assert!(crashed.status.success(), "{}", String::from_utf8_lossy(&crashed.stderr));
         }
@@ -104,13 +106,13 @@ fn sweep(scenario: &Path, reference: &Reference, kill_points: &[u64], scratch: &
         drop(journal);
         assert_eq!(views_json(&dir), reference.views, "kill after seq {seq}: different views");
     }
-    (killed, resumed)
+    (killed, resumed, from_snapshot)
 }
 
 #[test]
 fn a_run_killed_anywhere_resumes_to_the_uninterrupted_head_and_views() {
     let scratch = tempfile::tempdir().unwrap();
-    let (mut killed, mut resumed, mut at_pending_cancels, mut at_partial_fills) = (0, 0, 0, 0);
+    let (mut killed, mut resumed, mut from_snapshot, mut at_pending_cancels, mut at_partial_fills) = (0, 0, 0, 0, 0);
     for (name, seed) in [("6e_expiry_and_cancels.toml", 0x5eed_0001), ("btc_ioc_fok.toml", 0x5eed_0002)] {
         let scenario = fixture(name);
         let reference = reference(&scenario, &scratch.path().join(format!("{name}-reference")));
@@ -119,10 +121,12 @@ fn a_run_killed_anywhere_resumes_to_the_uninterrupted_head_and_views() {
         at_pending_cancels += reference.pending_cancels.len().min(3);
         at_partial_fills += reference.partial_fills.len().min(3);
         points.extend(seeded(seed, 8, reference.last_seq));
-        let (k, r) = sweep(&scenario, &reference, &points, &scratch.path().join(name));
-        (killed, resumed) = (killed + k, resumed + r);
+        let (k, r, s) = sweep(&scenario, &reference, &points, &scratch.path().join(name));
+        (killed, resumed, from_snapshot) = (killed + k, resumed + r, from_snapshot + s);
     }
     assert!(at_pending_cancels >= 3 && at_partial_fills >= 3, "{at_pending_cancels} {at_partial_fills}");
     assert!(killed >= 20, "only {killed} runs were killed before they finished");
     assert!(resumed >= 20, "only {resumed} of {killed} killed runs had to resume (the others had finished)");
+    // Snapshots every 40 records: most resumes start from one, a few (killed early) from genesis.
+    assert!(from_snapshot >= 10 && from_snapshot < resumed, "{from_snapshot} of {resumed} resumed from a snapshot");
 }

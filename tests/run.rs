@@ -26,7 +26,7 @@ fn pinned_genesis(scenario: &Scenario) -> Genesis {
 
 fn run_on(runtime: tokio::runtime::Runtime, scenario: &Scenario, dir: &Path) -> RunOutcome {
     let journal = Journal::create(dir, &pinned_genesis(scenario), &OpenOptions::default()).unwrap();
-    runtime.block_on(run_scenario(scenario, journal, |_| {}, None)).unwrap()
+    runtime.block_on(run_scenario(scenario, journal, |_| {}, None, 50)).unwrap()
 }
 
 fn multi_thread(workers: usize) -> tokio::runtime::Runtime {

@@ -10,6 +10,7 @@ pub mod paper;
 use std::future::Future;
 
 use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::domain::{BrokerOrderId, ClientOrderId, OrderType, Side, TimeInForce};
@@ -19,7 +20,7 @@ use crate::event::{
 };
 
 /// An instruction to the venue. Only ever sent once the decision that made it is durable.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum BrokerCommand {
     Submit(NewOrder),
     Cancel(CancelRequest),
@@ -28,7 +29,7 @@ pub enum BrokerCommand {
 }
 
 /// A new order as the venue sees it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewOrder {
     pub client_order_id: ClientOrderId,
     pub symbol: String,
@@ -42,14 +43,14 @@ pub struct NewOrder {
 }
 
 /// Cancel an order the venue may know.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CancelRequest {
     pub client_order_id: ClientOrderId,
     pub broker_order_id: Option<BrokerOrderId>,
 }
 
 /// What a venue reports about an order.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum BrokerReport {
     Accepted(BrokerAccepted),
     Rejected(BrokerRejected),
@@ -75,7 +76,7 @@ impl From<BrokerReport> for Event {
 }
 
 /// Something that happens at an engine time (ns since the Unix epoch).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Timed<T> {
     pub at_ns: i64,
     pub item: T,

@@ -80,7 +80,7 @@ pub const MAX_OPEN_ORDERS: usize = 100_000;
 const RNG_SALT: u64 = 0x7061_7065_725f_7631; // "paper_v1"
 
 /// The paper venue's settings (the scenario's `[broker]` table).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PaperConfig {
     /// One-way latency: a command reaches the venue, and a report reaches the engine, this
     /// long after it was sent.
@@ -114,7 +114,7 @@ impl Default for PaperConfig {
 }
 
 /// The simulated venue. See the module doc for the model.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct PaperVenue {
     config: PaperConfig,
     pricing: Pricing,

@@ -14,7 +14,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::JournalArg;
 use crate::journal::{Journal, OpenOptions};
 use crate::replay::{Replayed, checkpoint};
-use crate::runner::{AfterDurable, Opened, RunOutcome, RunSummary, genesis, open_or_create, run_scenario};
+use crate::runner::{AfterDurable, Opened, RunOutcome, RunSummary, genesis, open_or_create, run_scenario, snapshot};
 use crate::scenario::{self, Scenario};
 
 #[derive(Debug, clap::Args)]
@@ -26,6 +26,10 @@ pub struct Args {
     /// Tokio worker threads (the journal is the same for any count).
     #[arg(long, default_value_t = 2)]
     workers: usize,
+    /// Records between two simulation snapshots (a resumed run re-simulates from the newest);
+    /// 0: none.
+    #[arg(long, default_value_t = snapshot::DEFAULT_EVERY)]
+    snapshot_every: u64,
 }
 
 /// Test support: SIGKILL this process once this seq is durable (the crash sweep).
@@ -39,7 +43,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let journal = match opened {
         Opened::New(journal) => journal,
         Opened::Interrupted(journal) => {
-            println!("resuming:     {} from seq {}", dir.display(), journal.head().seq);
+            println!("resuming:     {} at seq {}", dir.display(), journal.head().seq);
             journal
         }
         Opened::Finished(journal) => {
@@ -53,8 +57,14 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::SUCCESS);
         }
     };
-    let outcome = execute(&scenario, journal, args.workers, kill_hook()?)?;
+    let outcome = execute(&scenario, journal, args.workers, kill_hook()?, args.snapshot_every)?;
     let summary = RunSummary::of(&scenario.name, &outcome.state, &outcome.head);
+    if outcome.resumed_from.is_some() {
+        match outcome.snapshot_seq {
+            Some(seq) => println!("resumed:      re-simulated from the snapshot at seq {seq}"),
+            None => println!("resumed:      re-simulated from the start"),
+        }
+    }
     println!("journal:      {}", dir.display());
     summary.write_text(&mut std::io::stdout().lock(), Some(outcome.elapsed))?;
     Ok(ExitCode::SUCCESS)
@@ -67,12 +77,13 @@ pub fn execute(
     journal: Journal,
     workers: usize,
     after_durable: AfterDurable,
+    snapshot_every: u64,
 ) -> anyhow::Result<RunOutcome> {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(workers.max(1)).enable_all().build()?;
     let progress = progress_bar(scenario.bar_count);
     let dir = journal.dir().to_owned();
     let outcome = runtime
-        .block_on(run_scenario(scenario, journal, |bars| progress.set_position(bars), after_durable))
+        .block_on(run_scenario(scenario, journal, |bars| progress.set_position(bars), after_durable, snapshot_every))
         .with_context(|| format!("running {} into {}", scenario.path.display(), dir.display()))?;
     progress.finish_and_clear();
     let replayed = Replayed {

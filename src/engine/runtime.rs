@@ -17,6 +17,7 @@ use tokio::task::JoinHandle;
 
 use super::core::{Core, Decided, EngineError};
 use super::rerun::{Divergence, json};
+use super::state::EngineState;
 use crate::broker::BrokerCommand;
 use crate::event::Event;
 use crate::journal::{Ack, Appender, Envelope, JournalError, Records};
@@ -50,17 +51,25 @@ pub type Clock = Box<dyn FnMut() -> i64 + Send>;
 /// The durable seq, or why the journal failed (then for good).
 type Progress = Result<u64, Arc<str>>;
 
-struct Request {
-    /// `None`: stamp with the engine's clock on arrival.
-    ts_ns: Option<i64>,
-    input: Event,
-    reply: oneshot::Sender<Result<Pending, RunError>>,
+// Nearly every request is an input: boxing it to shrink the rare snapshot request would cost
+// an allocation per input.
+#[allow(clippy::large_enum_variant)]
+enum Request {
+    Input {
+        /// `None`: stamp with the engine's clock on arrival.
+        ts_ns: Option<i64>,
+        input: Event,
+        reply: oneshot::Sender<Result<Pending, RunError>>,
+    },
+    /// The engine's state and the seq it reflects, once every earlier input is decided.
+    Snapshot(oneshot::Sender<(u64, EngineState)>),
 }
 
 /// A handle to the running engine.
 pub struct Engine {
     inputs: EngineInputs,
     task: JoinHandle<Core>,
+    durable: watch::Receiver<Progress>,
 }
 
 /// A decided input whose records are on their way to durability.
@@ -140,9 +149,10 @@ impl Engine {
         let (acks_tx, acks_rx) = mpsc::channel(ACKS_IN_FLIGHT);
         let progress_tx = Arc::new(progress_tx);
         tokio::spawn(publish_durability(acks_rx, Arc::clone(&progress_tx)));
+        let durable = progress_rx.clone();
         let shell = Shell { appender, clock, acks: acks_tx, progress: progress_tx, durable: progress_rx, catch_up };
         let task = tokio::spawn(run(core, shell, rx));
-        Engine { inputs: EngineInputs { tx }, task }
+        Engine { inputs: EngineInputs { tx }, task, durable }
     }
 
     /// Sends `input` at engine time `ts_ns` and waits for the engine's decision (not for
@@ -154,6 +164,25 @@ impl Engine {
     /// Submits `input` stamped with the engine's clock when it arrives (live use).
     pub async fn submit_now(&self, input: Event) -> Result<Pending, RunError> {
         self.inputs.submit_now(input).await
+    }
+
+    /// The engine's state as of its last decision, with that decision's last seq (the
+    /// simulation checkpoints it between inputs).
+    pub async fn snapshot(&self) -> Result<(u64, EngineState), RunError> {
+        let (reply, rx) = oneshot::channel();
+        self.inputs.tx.send(Request::Snapshot(reply)).await.map_err(|_| RunError::Stopped)?;
+        rx.await.map_err(|_| RunError::Stopped)
+    }
+
+    /// Waits until every record up to `seq` is durable.
+    pub async fn durable_to(&self, seq: u64) -> Result<(), RunError> {
+        let mut durable = self.durable.clone();
+        let progress =
+            durable.wait_for(|p| p.as_ref().map_or(true, |s| *s >= seq)).await.map_err(|_| RunError::Stopped)?;
+        match &*progress {
+            Ok(_) => Ok(()),
+            Err(reason) => Err(RunError::JournalFailed(Arc::clone(reason))),
+        }
     }
 
     /// A cloneable sender other tasks can submit through (e.g. a broker's report pump).
@@ -189,7 +218,7 @@ impl EngineInputs {
     /// lets one producer keep many inputs in flight.
     pub async fn enqueue(&self, ts_ns: Option<i64>, input: Event) -> Result<Reply, RunError> {
         let (reply, rx) = oneshot::channel();
-        self.tx.send(Request { ts_ns, input, reply }).await.map_err(|_| RunError::Stopped)?;
+        self.tx.send(Request::Input { ts_ns, input, reply }).await.map_err(|_| RunError::Stopped)?;
         Ok(Reply(rx))
     }
 }
@@ -237,10 +266,16 @@ async fn run(mut core: Core, mut shell: Shell, mut rx: mpsc::Receiver<Request>) 
     let mut requests = Vec::with_capacity(MAX_INPUTS_PER_BATCH);
     while rx.recv_many(&mut requests, MAX_INPUTS_PER_BATCH).await > 0 {
         let mut records = Vec::with_capacity(4 * requests.len());
-        for Request { ts_ns, input, reply } in requests.drain(..) {
-            let ts_ns = ts_ns.unwrap_or_else(|| (shell.clock)().max(core.state().clock_ns));
-            let result = shell.decide(&mut core, ts_ns, input, &mut records);
-            let _ = reply.send(result);
+        for request in requests.drain(..) {
+            match request {
+                Request::Input { ts_ns, input, reply } => {
+                    let ts_ns = ts_ns.unwrap_or_else(|| (shell.clock)().max(core.state().clock_ns));
+                    let _ = reply.send(shell.decide(&mut core, ts_ns, input, &mut records));
+                }
+                Request::Snapshot(reply) => {
+                    let _ = reply.send((core.last_seq(), core.state().clone()));
+                }
+            }
         }
         if !records.is_empty() {
             shell.journal(&mut core, records).await;

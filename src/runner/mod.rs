@@ -6,9 +6,13 @@
 
 mod scenario;
 mod sim;
+pub mod snapshot;
 mod summary;
 
 use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use crate::broker::{SimulatedVenue, Timed};
 use crate::engine::{Core, Engine, EngineState, RunError};
@@ -17,6 +21,8 @@ use crate::journal::{Head, Journal, JournalError, JournalWriter, WriterConfig};
 
 pub use scenario::{Opened, ResumeError, genesis, open_or_create, plan, run_scenario};
 pub use sim::{SimError, SimStats, simulate};
+pub use snapshot::Cursor;
+use snapshot::Snapshots;
 pub use summary::RunSummary;
 
 /// Everything one run feeds the engine.
@@ -38,6 +44,8 @@ pub type AfterDurable = Option<(u64, Box<dyn FnOnce() + Send>)>;
 pub struct RunOutcome {
     /// The journal's head when the run started, if it resumed an interrupted run.
     pub resumed_from: Option<u64>,
+    /// The simulation snapshot a resumed run re-simulated from (`None`: from the start).
+    pub snapshot_seq: Option<u64>,
     pub journal: Journal,
     pub state: EngineState,
     pub stats: SimStats,
@@ -57,26 +65,39 @@ pub enum RunnerError {
 }
 
 /// Runs `plan` against `venue` into `journal` on the current tokio runtime, and journals
-/// `SessionEnded`. A journal that already holds records is an interrupted run of the same
-/// plan: the run starts over, but until it passes the journal's head every decision is
-/// compared with the journal instead of written (so the engine, the venue and the timers are
-/// rebuilt exactly), then it carries on writing. `on_bar` reports progress (bars fed so far).
+/// `SessionEnded`, checkpointing the whole simulation every `snapshot_every` records (0:
+/// never). A journal that already holds records is an interrupted run of the same plan: the
+/// run carries on from the newest simulation snapshot (or from the start), but until it passes
+/// the journal's head every decision is compared with the journal instead of written (so the
+/// engine, the venue and the timers are rebuilt exactly), then it goes on writing. `on_bar`
+/// reports progress (bars fed so far).
 pub async fn run<V, B, E>(
     journal: Journal,
     plan: RunPlan<B>,
     venue: &mut V,
     on_bar: impl FnMut(u64),
     after_durable: AfterDurable,
+    snapshot_every: u64,
 ) -> Result<RunOutcome, RunnerError>
 where
-    V: SimulatedVenue,
+    V: SimulatedVenue + Serialize + DeserializeOwned,
     B: Iterator<Item = Result<MarketBar, E>>,
     E: std::error::Error + Send + Sync + 'static,
 {
     let started = Instant::now();
-    let head = journal.head();
-    let core = Core::new(journal.genesis_hash());
-    let expected = if head.seq > 0 { Some(journal.reader().records::<Event>(1, head.seq)?) } else { None };
+    let initial = journal.head();
+    let (store, reader) = (journal.snapshots()?, journal.reader());
+    let resumed = if initial.seq > 0 { snapshot::load::<V>(&store, initial.seq)? } else { None };
+    let snapshot_seq = resumed.as_ref().map(|s| s.seq);
+    let (core, cursor) = match resumed {
+        Some(snapshot) => {
+            *venue = snapshot.venue;
+            (Core::resume(journal.genesis_hash(), snapshot.seq, snapshot.engine), Some(snapshot.cursor))
+        }
+        None => (Core::new(journal.genesis_hash()), None),
+    };
+    let from = core.last_seq();
+    let expected = if initial.seq > from { Some(reader.records::<Event>(from + 1, initial.seq)?) } else { None };
     let writer = JournalWriter::<Event>::spawn(journal, WriterConfig::default());
     if let Some((seq, hook)) = after_durable {
         let mut durable = writer.head();
@@ -87,16 +108,24 @@ where
         });
     }
     let engine = match expected {
-        Some(expected) => Engine::resume(core, writer.appender(), expected, head.seq),
+        Some(expected) => Engine::resume(core, writer.appender(), expected, initial.seq),
         None => Engine::spawn(core, writer.appender()),
     };
+    let mut snapshots = Snapshots { every: snapshot_every, store, reader, last: from };
     let end_ns = plan.end_ns;
     let result = async {
-        let started = engine.submit(plan.start_ns, plan.session.into()).await?.durable().await?;
-        for command in started.commands {
-            venue.send(command, plan.start_ns).await.map_err(SimError::from)?;
-        }
-        let stats = simulate(&engine, venue, plan.bars, plan.commands, end_ns, on_bar).await?;
+        let cursor = match cursor {
+            Some(cursor) => cursor,
+            None => {
+                let started = engine.submit(plan.start_ns, plan.session.into()).await?.durable().await?;
+                for command in started.commands {
+                    venue.send(command, plan.start_ns).await.map_err(SimError::from)?;
+                }
+                Cursor::default()
+            }
+        };
+        let inputs = (plan.bars, plan.commands);
+        let stats = simulate(&engine, venue, inputs, end_ns, on_bar, cursor, Some(&mut snapshots)).await?;
         let ended = SessionEnded { reason: "the scenario's inputs are exhausted".to_owned() };
         let last = engine.submit(end_ns, ended.into()).await?.durable().await?;
         Ok::<_, SimError>(SimStats { last_seq: last.last_seq, ..stats })
@@ -105,13 +134,13 @@ where
     let core = engine.shutdown().await?;
     let journal = writer.close().await?;
     let stats = result?;
-    let head = journal.head();
     Ok(RunOutcome {
-        resumed_from: (head.seq > 0).then_some(head.seq),
+        resumed_from: (initial.seq > 0).then_some(initial.seq),
+        snapshot_seq,
+        head: journal.head(),
         journal,
         state: core.into_state(),
         stats,
-        head,
         elapsed: started.elapsed(),
     })
 }

@@ -109,17 +109,19 @@ fn ends_with_session_end(journal: &Journal) -> Result<bool, JournalError> {
 }
 
 /// Runs `scenario` into `journal` (new, or an interrupted run of it, which is resumed) against
-/// the paper venue, on the current tokio runtime.
+/// the paper venue, on the current tokio runtime, with a simulation snapshot every
+/// `snapshot_every` records.
 pub async fn run_scenario(
     scenario: &Scenario,
     journal: Journal,
     on_bar: impl FnMut(u64),
     after_durable: AfterDurable,
+    snapshot_every: u64,
 ) -> Result<RunOutcome, RunnerError> {
     let plan = plan(scenario)?;
     let mut venue = PaperVenue::new(scenario.broker.clone());
     for drift in &scenario.venue_drift {
         venue.inject(drift.at_ns, drift.item.clone());
     }
-    run(journal, plan, &mut venue, on_bar, after_durable).await
+    run(journal, plan, &mut venue, on_bar, after_durable, snapshot_every).await
 }

@@ -10,6 +10,7 @@
 use std::collections::VecDeque;
 use std::iter::Peekable;
 
+use super::snapshot::{Cursor, FORMAT, SimSnapshot, Snapshots};
 use crate::broker::{BrokerError, SimulatedVenue, Timed};
 use crate::engine::{Engine, Pending, RunError};
 use crate::event::{Event, MarketBar, TimerTick};
@@ -26,10 +27,11 @@ pub enum SimError {
 }
 
 /// What the loop did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SimStats {
     pub inputs: u64,
     pub bars: u64,
+    pub commands: u64,
     pub reports: u64,
     pub timers: u64,
     /// The seq of the last record written.
@@ -46,22 +48,27 @@ enum Source {
 }
 
 /// Runs `bars` and `commands` (sorted by time) through `engine` and `venue` until every
-/// source is exhausted and nothing is due at or before `end_ns`. `on_bar` is told the number
-/// of bars fed so far (progress).
+/// source is exhausted and nothing is due at or before `end_ns`, starting at `start` (the
+/// bars and commands it counts are skipped). `on_bar` is told the number of bars fed so far
+/// (progress). With `snapshots`, the whole simulation is checkpointed between inputs.
 pub async fn simulate<V, B, E>(
     engine: &Engine,
     venue: &mut V,
-    bars: B,
-    commands: Vec<Timed<Event>>,
+    (bars, commands): (B, Vec<Timed<Event>>),
     end_ns: i64,
     mut on_bar: impl FnMut(u64),
+    start: Cursor,
+    mut snapshots: Option<&mut Snapshots>,
 ) -> Result<SimStats, SimError>
 where
-    V: SimulatedVenue,
+    V: SimulatedVenue + serde::Serialize,
     B: Iterator<Item = Result<MarketBar, E>>,
     E: std::error::Error + Send + Sync + 'static,
 {
-    let mut sim = Sim { bars: bars.peekable(), commands: commands.into(), timer: None, stats: SimStats::default() };
+    let skip = usize::try_from(start.bars).unwrap_or(usize::MAX);
+    let commands = commands.into_iter().skip(usize::try_from(start.commands).unwrap_or(usize::MAX)).collect();
+    let mut sim =
+        Sim { bars: bars.skip(skip).peekable(), commands, timer: start.timer, stats: start.stats, decided: 0 };
     let mut last: Option<Pending> = None;
     while let Some((at, source)) = sim.next(venue, end_ns)? {
         match source {
@@ -80,12 +87,18 @@ where
             }
             Source::Command => {
                 let Timed { at_ns, item } = sim.commands.pop_front().expect("peeked");
+                sim.stats.commands += 1;
                 last = sim.step(engine, venue, at_ns, item).await?.or(last);
             }
             Source::Timer => {
                 sim.stats.timers += 1;
                 last = sim.step(engine, venue, at, TimerTick {}.into()).await?.or(last);
             }
+        }
+        if let Some(snapshots) = snapshots.as_deref_mut()
+            && snapshots.due(sim.decided)
+        {
+            sim.snapshot(engine, venue, snapshots).await?;
         }
     }
     if let Some(pending) = last {
@@ -95,11 +108,13 @@ where
 }
 
 struct Sim<B: Iterator> {
-    bars: Peekable<B>,
+    bars: Peekable<std::iter::Skip<B>>,
     commands: VecDeque<Timed<Event>>,
     /// The engine's next timer deadline, as of its last decision.
     timer: Option<i64>,
     stats: SimStats,
+    /// The last seq the engine decided.
+    decided: u64,
 }
 
 impl<B, E> Sim<B>
@@ -129,6 +144,22 @@ where
         Ok(next.filter(|(at, _)| feeds_left || *at <= end_ns))
     }
 
+    /// Checkpoints the engine, the venue and this loop's position once the engine's last
+    /// decision is durable.
+    async fn snapshot<V: serde::Serialize>(
+        &self,
+        engine: &Engine,
+        venue: &V,
+        snapshots: &mut Snapshots,
+    ) -> Result<(), SimError> {
+        let (seq, state) = engine.snapshot().await?;
+        engine.durable_to(seq).await?;
+        let cursor =
+            Cursor { bars: self.stats.bars, commands: self.stats.commands, timer: self.timer, stats: self.stats };
+        let snapshot = SimSnapshot { format: FORMAT, seq, engine: state, venue, cursor };
+        snapshots.save(&snapshot).map_err(|e| SimError::Run(e.into()))
+    }
+
     /// Feeds one input; sends the broker commands it released once they are durable. Returns
     /// the decision if it was not awaited (it sent nothing).
     async fn step(
@@ -140,6 +171,7 @@ where
     ) -> Result<Option<Pending>, SimError> {
         self.stats.inputs += 1;
         let pending = engine.submit(at_ns, input).await?;
+        self.decided = pending.last_seq;
         // A deadline at or before now was handled by this very decision (or cannot be).
         self.timer = pending.next_deadline.filter(|deadline| *deadline > at_ns);
         if !pending.has_commands() {

@@ -10,7 +10,7 @@ use crate::broker::{BrokerReport, CancelRequest, NewOrder, Timed};
 pub(super) type Key = (i64, u64);
 
 /// Something that happens at the venue.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(super) enum Happening {
     Arrival(NewOrder),
     CancelArrival(CancelRequest),
@@ -22,7 +22,7 @@ pub(super) enum Happening {
     Drift(super::drift::VenueDrift),
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(super) struct Agenda {
     happenings: BTreeMap<Key, Happening>,
     outbox: BTreeMap<Key, BrokerReport>,

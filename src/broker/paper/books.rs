@@ -12,7 +12,7 @@ use crate::domain::{BrokerOrderId, ClientOrderId};
 use crate::event::{BrokerFilled, ReportedOrder};
 
 /// Where an accepted order stands at the venue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub enum VenueOrderState {
     /// On the book (or being matched on arrival).
     Working,
@@ -22,7 +22,7 @@ pub enum VenueOrderState {
 }
 
 /// An order the venue accepted.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct VenueOrder {
     /// The order as it arrived.
     pub order: NewOrder,
@@ -60,7 +60,7 @@ pub(super) enum Known {
     Order(usize),
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(super) struct Books {
     /// Index n - 1 holds broker order `P-{n}`.
     orders: Vec<VenueOrder>,

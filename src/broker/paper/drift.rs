@@ -10,7 +10,7 @@ use crate::domain::{BrokerOrderId, ClientOrderId, Side};
 use crate::event::{BrokerStateReported, ReportedOrder, ReportedPosition};
 
 /// One injected difference.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum VenueDrift {
     /// The venue's position in `symbol` moves by `qty` without a report (a fill the engine
     /// never heard of, or one the venue lost).

@@ -2,7 +2,7 @@
 
 use rust_decimal::Decimal;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(super) struct Market {
     /// The close of the last bar seen: arriving orders match against it.
     pub(super) reference: Decimal,

@@ -14,7 +14,7 @@ pub(super) const MONEY_DP: u32 = 8;
 /// A uniform draw has this many random bits: u = k / 2^53 for k in [0, 2^53).
 const DRAW_BITS: u32 = 53;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(super) struct Pricing {
     latency_ns: i64,
     buy_factor: Decimal,
