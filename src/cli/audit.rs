@@ -5,8 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 
-use super::JournalArg;
-use super::replay::{Format, open, print, replay_failed};
+use super::replay::{Format, ReadArgs, open, print, replay_failed};
 use crate::render::audit::{self, stream_of};
 
 #[derive(Debug, clap::Args)]
@@ -15,14 +14,11 @@ pub struct Args {
     /// `broker-order:B7`); an id containing `:` is a stream name.
     id: String,
     #[command(flatten)]
-    journal: JournalArg,
-    /// `table` for people, `json` for programs.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    format: Format,
+    read: ReadArgs,
 }
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let dir = &args.journal.journal;
+    let dir = &args.read.journal.journal;
     let journal = open(dir)?;
     let timeline = match audit::timeline(&journal, &args.id) {
         Ok(Some(timeline)) => timeline,
@@ -36,7 +32,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         Err(error) => return replay_failed(error, dir),
     };
     drop(journal);
-    print(|out| match args.format {
+    print(|out| match args.read.format {
         Format::Table => audit::write_table(out, &timeline),
         Format::Json => audit::write_json(out, &timeline),
     })

@@ -6,8 +6,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use super::JournalArg;
-use super::replay::{Format, open, print, replay_failed};
+use super::replay::{Format, ReadArgs, open, print, replay_failed};
 use crate::render::table::Table;
 use crate::render::{or_dash, rfc3339};
 use crate::replay::{Until, replay_from_snapshot};
@@ -15,14 +14,11 @@ use crate::replay::{Until, replay_from_snapshot};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(flatten)]
-    journal: JournalArg,
-    /// `table` for people, `json` for programs.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    format: Format,
+    read: ReadArgs,
 }
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let dir = &args.journal.journal;
+    let dir = &args.read.journal.journal;
     let journal = open(dir)?;
     let replayed = match replay_from_snapshot(&journal, Until::Head) {
         Ok(replayed) => replayed,
@@ -30,7 +26,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     };
     drop(journal);
     let runs = replayed.views.reconciliations.runs();
-    print(|out| match args.format {
+    print(|out| match args.read.format {
         Format::Json => {
             serde_json::to_writer_pretty(&mut *out, runs)?;
             writeln!(out)

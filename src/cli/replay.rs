@@ -46,7 +46,17 @@ enum ViewArg {
     All,
 }
 
-/// Output format of `replay` and `audit`.
+/// A journal to read and the format to print it in (`audit`, `reconcile`).
+#[derive(Debug, clap::Args)]
+pub(super) struct ReadArgs {
+    #[command(flatten)]
+    pub journal: JournalArg,
+    /// `table` for people, `json` for programs.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// Output format of `replay`, `audit` and `reconcile`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub(super) enum Format {
     /// Aligned tables.
