@@ -11,7 +11,7 @@ use blotter::event::{Event, OrderDenied, SubmitOrder};
 use blotter::journal::{Genesis, Journal, OpenCheck, OpenOptions};
 use blotter::render::views::{Selection, json_string};
 use blotter::replay::{Until, replay_with_reports};
-use blotter::runner::{RunOutcome, RunSummary, genesis, run_scenario};
+use blotter::runner::{RunOptions, RunOutcome, RunSummary, genesis, run_scenario};
 use blotter::scenario::{self, Scenario};
 
 fn fixtures() -> PathBuf {
@@ -26,7 +26,8 @@ fn pinned_genesis(scenario: &Scenario) -> Genesis {
 
 fn run_on(runtime: tokio::runtime::Runtime, scenario: &Scenario, dir: &Path) -> RunOutcome {
     let journal = Journal::create(dir, &pinned_genesis(scenario), &OpenOptions::default()).unwrap();
-    runtime.block_on(run_scenario(scenario, journal, |_| {}, None, 50)).unwrap()
+    let options = RunOptions { snapshot_every: 50, ..RunOptions::default() };
+    runtime.block_on(run_scenario(scenario, journal, |_| {}, options)).unwrap()
 }
 
 fn multi_thread(workers: usize) -> tokio::runtime::Runtime {
@@ -103,6 +104,25 @@ fn the_same_scenario_gives_the_same_head_on_any_runtime() {
         .map(|(runtime, dir)| run_on(runtime, &scenario, &scratch.path().join(dir)).head)
         .collect();
     assert!(heads.iter().all(|h| *h == heads[0]), "{heads:?}");
+}
+
+#[test]
+fn a_run_stopped_early_resumes_to_the_uninterrupted_head_from_its_snapshots() {
+    let scenario = fixture("6e_expiry_and_cancels.toml");
+    let scratch = tempfile::tempdir().unwrap();
+    let reference = run_on(multi_thread(2), &scenario, &scratch.path().join("reference")).head;
+    let options = |stop_at_seq| RunOptions { snapshot_every: 25, stop_at_seq, ..RunOptions::default() };
+    for stop in [1, 57, 150, 300] {
+        let dir = scratch.path().join(format!("stop-{stop}"));
+        let journal = Journal::create(&dir, &pinned_genesis(&scenario), &OpenOptions::default()).unwrap();
+        let stopped = multi_thread(2).block_on(run_scenario(&scenario, journal, |_| {}, options(Some(stop)))).unwrap();
+        assert!(stopped.stats.stopped && stopped.head.seq >= stop && stopped.head.seq < reference.seq);
+        let resumed =
+            multi_thread(2).block_on(run_scenario(&scenario, stopped.journal, |_| {}, options(None))).unwrap();
+        assert_eq!(resumed.resumed_from, Some(stopped.head.seq));
+        assert_eq!(resumed.snapshot_seq.is_some(), stop >= 25, "stop {stop}: {:?}", resumed.snapshot_seq);
+        assert_eq!(resumed.head, reference, "stop {stop}");
+    }
 }
 
 #[test]

@@ -5,4 +5,5 @@
 pub mod engine;
 pub mod journal;
 pub mod latency;
+pub mod recovery;
 pub mod replay;

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use crate::bench::engine::EngineBench;
 use crate::bench::journal::JournalBench;
+use crate::bench::recovery::RecoveryBench;
 use crate::bench::replay::ReplayBench;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -43,6 +44,19 @@ pub enum Bench {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// An interrupted run coming back: open, load the newest simulation snapshot, re-simulate
+    /// the tail against the journal, ready for input (`recovery_ms`).
+    Recovery {
+        #[arg(long, default_value_t = 10_000_000)]
+        events: u64,
+        /// Bars between two orders in the synthetic scenario.
+        #[arg(long, default_value_t = 200)]
+        order_every: u64,
+        #[arg(long, default_value_t = crate::runner::snapshot::DEFAULT_EVERY)]
+        snapshot_every: u64,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// Rebuilding the order views: from genesis (events/s) and from a checkpoint (open ms).
     Replay {
         /// Events replayed from genesis.
@@ -74,6 +88,11 @@ pub fn run(bench: &Bench) -> anyhow::Result<ExitCode> {
         }
         Bench::Engine { lifecycles, window, format } => {
             let report = EngineBench { lifecycles: *lifecycles, window: *window }.run()?;
+            print_report(*format, &report.table(), &report)?;
+        }
+        Bench::Recovery { events, order_every, snapshot_every, format } => {
+            let bench = RecoveryBench { events: *events, order_every: *order_every, snapshot_every: *snapshot_every };
+            let report = bench.run()?;
             print_report(*format, &report.table(), &report)?;
         }
         Bench::Replay { events, snapshot_events, tail_events, format } => {

@@ -14,7 +14,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::JournalArg;
 use crate::journal::{Journal, OpenOptions};
 use crate::replay::{Replayed, checkpoint};
-use crate::runner::{AfterDurable, Opened, RunOutcome, RunSummary, genesis, open_or_create, run_scenario, snapshot};
+use crate::runner::{
+    AfterDurable, Opened, RunOptions, RunOutcome, RunSummary, genesis, open_or_create, run_scenario, snapshot,
+};
 use crate::scenario::{self, Scenario};
 
 #[derive(Debug, clap::Args)]
@@ -83,7 +85,12 @@ pub fn execute(
     let progress = progress_bar(scenario.bar_count);
     let dir = journal.dir().to_owned();
     let outcome = runtime
-        .block_on(run_scenario(scenario, journal, |bars| progress.set_position(bars), after_durable, snapshot_every))
+        .block_on(run_scenario(
+            scenario,
+            journal,
+            |bars| progress.set_position(bars),
+            RunOptions { snapshot_every, stop_at_seq: None, after_durable },
+        ))
         .with_context(|| format!("running {} into {}", scenario.path.display(), dir.display()))?;
     progress.finish_and_clear();
     let replayed = Replayed {

@@ -40,6 +40,17 @@ pub struct RunPlan<B> {
 /// Test support: once seq `.0` is durable, call `.1` (the crash tests kill the process there).
 pub type AfterDurable = Option<(u64, Box<dyn FnOnce() + Send>)>;
 
+/// How a run is carried out (none of it reaches the journal).
+#[derive(Default)]
+pub struct RunOptions {
+    /// Records between two simulation snapshots; 0: none.
+    pub snapshot_every: u64,
+    /// Stop once the engine has decided this seq, without ending the session (the journal
+    /// is then an interrupted run; `blotter bench recovery` uses this).
+    pub stop_at_seq: Option<u64>,
+    pub after_durable: AfterDurable,
+}
+
 /// A finished run: the journal (closed writer), the engine's final state and figures.
 pub struct RunOutcome {
     /// The journal's head when the run started, if it resumed an interrupted run.
@@ -65,8 +76,8 @@ pub enum RunnerError {
 }
 
 /// Runs `plan` against `venue` into `journal` on the current tokio runtime, and journals
-/// `SessionEnded`, checkpointing the whole simulation every `snapshot_every` records (0:
-/// never). A journal that already holds records is an interrupted run of the same plan: the
+/// `SessionEnded`, checkpointing the whole simulation every `options.snapshot_every` records (0:
+/// never); `options` also may stop it early. A journal that already holds records is an interrupted run of the same plan: the
 /// run carries on from the newest simulation snapshot (or from the start), but until it passes
 /// the journal's head every decision is compared with the journal instead of written (so the
 /// engine, the venue and the timers are rebuilt exactly), then it goes on writing. `on_bar`
@@ -76,8 +87,7 @@ pub async fn run<V, B, E>(
     plan: RunPlan<B>,
     venue: &mut V,
     on_bar: impl FnMut(u64),
-    after_durable: AfterDurable,
-    snapshot_every: u64,
+    options: RunOptions,
 ) -> Result<RunOutcome, RunnerError>
 where
     V: SimulatedVenue + Serialize + DeserializeOwned,
@@ -99,6 +109,7 @@ where
     let from = core.last_seq();
     let expected = if initial.seq > from { Some(reader.records::<Event>(from + 1, initial.seq)?) } else { None };
     let writer = JournalWriter::<Event>::spawn(journal, WriterConfig::default());
+    let RunOptions { snapshot_every, stop_at_seq, after_durable } = options;
     if let Some((seq, hook)) = after_durable {
         let mut durable = writer.head();
         tokio::spawn(async move {
@@ -124,8 +135,17 @@ where
                 Cursor::default()
             }
         };
+        if stop_at_seq.is_some_and(|seq| seq <= from) {
+            // Already there (resumed from a snapshot at or past the stop): ready, nothing to feed.
+            return Ok(SimStats { last_seq: from, stopped: true, ..cursor.stats });
+        }
         let inputs = (plan.bars, plan.commands);
-        let stats = simulate(&engine, venue, inputs, end_ns, on_bar, cursor, Some(&mut snapshots)).await?;
+        let stats = simulate(&engine, venue, inputs, end_ns, on_bar, cursor, Some(&mut snapshots), stop_at_seq).await?;
+        if stats.stopped {
+            let (seq, _) = engine.snapshot().await?;
+            engine.durable_to(seq).await?;
+            return Ok(SimStats { last_seq: seq, ..stats });
+        }
         let ended = SessionEnded { reason: "the scenario's inputs are exhausted".to_owned() };
         let last = engine.submit(end_ns, ended.into()).await?.durable().await?;
         Ok::<_, SimError>(SimStats { last_seq: last.last_seq, ..stats })

@@ -8,7 +8,7 @@ use crate::journal::{Genesis, Journal, JournalError, Layout, OpenCheck, OpenOpti
 use crate::market::BarReader;
 use crate::scenario::Scenario;
 
-use super::{AfterDurable, RunOutcome, RunPlan, RunnerError, run};
+use super::{RunOptions, RunOutcome, RunPlan, RunnerError, run};
 
 /// The genesis of a scenario's journal: its seed, name and digest (so a journal can be
 /// matched to the scenario that made it).
@@ -109,19 +109,17 @@ fn ends_with_session_end(journal: &Journal) -> Result<bool, JournalError> {
 }
 
 /// Runs `scenario` into `journal` (new, or an interrupted run of it, which is resumed) against
-/// the paper venue, on the current tokio runtime, with a simulation snapshot every
-/// `snapshot_every` records.
+/// the paper venue, on the current tokio runtime.
 pub async fn run_scenario(
     scenario: &Scenario,
     journal: Journal,
     on_bar: impl FnMut(u64),
-    after_durable: AfterDurable,
-    snapshot_every: u64,
+    options: RunOptions,
 ) -> Result<RunOutcome, RunnerError> {
     let plan = plan(scenario)?;
     let mut venue = PaperVenue::new(scenario.broker.clone());
     for drift in &scenario.venue_drift {
         venue.inject(drift.at_ns, drift.item.clone());
     }
-    run(journal, plan, &mut venue, on_bar, after_durable, snapshot_every).await
+    run(journal, plan, &mut venue, on_bar, options).await
 }

@@ -36,6 +36,8 @@ pub struct SimStats {
     pub timers: u64,
     /// The seq of the last record written.
     pub last_seq: u64,
+    /// The run stopped at the seq it was asked to stop at, with inputs left.
+    pub stopped: bool,
 }
 
 /// The four sources, in tie-break order.
@@ -50,7 +52,8 @@ enum Source {
 /// Runs `bars` and `commands` (sorted by time) through `engine` and `venue` until every
 /// source is exhausted and nothing is due at or before `end_ns`, starting at `start` (the
 /// bars and commands it counts are skipped). `on_bar` is told the number of bars fed so far
-/// (progress). With `snapshots`, the whole simulation is checkpointed between inputs.
+/// (progress). With `snapshots`, the whole simulation is checkpointed between inputs. With
+/// `stop_at_seq`, the loop stops once the engine has decided that seq.
 pub async fn simulate<V, B, E>(
     engine: &Engine,
     venue: &mut V,
@@ -59,6 +62,7 @@ pub async fn simulate<V, B, E>(
     mut on_bar: impl FnMut(u64),
     start: Cursor,
     mut snapshots: Option<&mut Snapshots>,
+    stop_at_seq: Option<u64>,
 ) -> Result<SimStats, SimError>
 where
     V: SimulatedVenue + serde::Serialize,
@@ -99,6 +103,10 @@ where
             && snapshots.due(sim.decided)
         {
             sim.snapshot(engine, venue, snapshots).await?;
+        }
+        if stop_at_seq.is_some_and(|seq| sim.decided >= seq) {
+            sim.stats.stopped = true;
+            break;
         }
     }
     if let Some(pending) = last {
