@@ -20,7 +20,7 @@ use crate::event::{Event, MarketBar, SessionEnded, SessionStarted};
 use crate::journal::{Head, Journal, JournalError, JournalWriter, WriterConfig};
 
 pub use scenario::{Opened, ResumeError, genesis, open_or_create, plan, run_scenario};
-pub use sim::{SimError, SimStats, simulate};
+pub use sim::{SimControl, SimError, SimStats, simulate};
 pub use snapshot::Cursor;
 use snapshot::Snapshots;
 pub use summary::RunSummary;
@@ -140,7 +140,8 @@ where
             return Ok(SimStats { last_seq: from, stopped: true, ..cursor.stats });
         }
         let inputs = (plan.bars, plan.commands);
-        let stats = simulate(&engine, venue, inputs, end_ns, on_bar, cursor, Some(&mut snapshots), stop_at_seq).await?;
+        let control = SimControl { end_ns, start: cursor, snapshots: Some(&mut snapshots), stop_at_seq };
+        let stats = simulate(&engine, venue, inputs, on_bar, control).await?;
         if stats.stopped {
             let (seq, _) = engine.snapshot().await?;
             engine.durable_to(seq).await?;

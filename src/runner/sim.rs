@@ -40,6 +40,18 @@ pub struct SimStats {
     pub stopped: bool,
 }
 
+/// Where a simulation starts and ends, and what it does on the way.
+pub struct SimControl<'a> {
+    /// Nothing the venue or the timers schedule after this is run (bars and commands are).
+    pub end_ns: i64,
+    /// Where the loop stands (bars and commands already fed are skipped).
+    pub start: Cursor,
+    /// Checkpoint the whole simulation every so many records.
+    pub snapshots: Option<&'a mut Snapshots>,
+    /// Stop once the engine has decided this seq.
+    pub stop_at_seq: Option<u64>,
+}
+
 /// The four sources, in tie-break order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Source {
@@ -50,25 +62,22 @@ enum Source {
 }
 
 /// Runs `bars` and `commands` (sorted by time) through `engine` and `venue` until every
-/// source is exhausted and nothing is due at or before `end_ns`, starting at `start` (the
-/// bars and commands it counts are skipped). `on_bar` is told the number of bars fed so far
-/// (progress). With `snapshots`, the whole simulation is checkpointed between inputs. With
-/// `stop_at_seq`, the loop stops once the engine has decided that seq.
+/// source is exhausted and nothing is due at or before `control.end_ns` (or until
+/// `control.stop_at_seq`), from `control.start`. `on_bar` is told the number of bars fed so
+/// far (progress).
 pub async fn simulate<V, B, E>(
     engine: &Engine,
     venue: &mut V,
     (bars, commands): (B, Vec<Timed<Event>>),
-    end_ns: i64,
     mut on_bar: impl FnMut(u64),
-    start: Cursor,
-    mut snapshots: Option<&mut Snapshots>,
-    stop_at_seq: Option<u64>,
+    control: SimControl<'_>,
 ) -> Result<SimStats, SimError>
 where
     V: SimulatedVenue + serde::Serialize,
     B: Iterator<Item = Result<MarketBar, E>>,
     E: std::error::Error + Send + Sync + 'static,
 {
+    let SimControl { end_ns, start, mut snapshots, stop_at_seq } = control;
     let skip = usize::try_from(start.bars).unwrap_or(usize::MAX);
     let commands = commands.into_iter().skip(usize::try_from(start.commands).unwrap_or(usize::MAX)).collect();
     let mut sim =
