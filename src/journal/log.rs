@@ -453,6 +453,53 @@ mod tests {
         assert_eq!(committed.hash, h0.link(&body));
     }
 
+    /// The stamped envelopes of `drafts()` appended after `start`.
+    fn stamped(h0: ChainHash, start: Head) -> Vec<(Envelope, Opaque)> {
+        drafts()
+            .into_iter()
+            .enumerate()
+            .map(|(i, d)| {
+                let seq = start.seq + i as u64 + 1;
+                let envelope = Envelope {
+                    seq,
+                    event_id: envelope::event_id(&h0, seq),
+                    ts_ns: d.ts_ns,
+                    stream: d.stream,
+                    correlation_id: None,
+                    causation_id: None,
+                    schema_version: Opaque::SCHEMA_VERSION,
+                };
+                (envelope, d.payload)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn push_records_is_all_or_nothing() {
+        let h0 = Genesis::new(Some(1)).hash().unwrap();
+        let start = Head { seq: 0, hash: h0 };
+        let good = stamped(h0, start);
+        let mut batch = Batch::new(h0, start);
+        assert_eq!(batch.push_records(&good[..1]).unwrap().seq, 1);
+        let before = (batch.len(), batch.byte_len(), batch.hash);
+        // The second record of this entry has a wrong seq: neither of its records stays.
+        let mut bad = good[1..].to_vec();
+        bad[1].0.seq = 9;
+        assert!(batch.push_records(&bad).is_err());
+        assert_eq!((batch.len(), batch.byte_len(), batch.hash), before);
+        assert!(batch.push_records::<Opaque>(&[]).is_err(), "an empty entry is refused");
+        assert_eq!(batch.push_records(&good[1..]).unwrap().seq, 3);
+        let mut whole = Batch::new(h0, start);
+        whole.push_records(&good).unwrap();
+        assert_eq!(batch.into_block(), whole.into_block(), "the refused entry left no trace");
+        // A refused first entry leaves no block at all.
+        let mut empty = Batch::new(h0, start);
+        let mut wrong = good.clone();
+        wrong[2].0.seq = 7;
+        assert!(empty.push_records(&wrong).is_err());
+        assert!(empty.is_empty() && empty.into_block().is_none());
+    }
+
     #[test]
     fn push_record_refuses_a_wrong_seq_or_event_id_and_stays_unchanged() {
         let h0 = Genesis::new(Some(1)).hash().unwrap();
