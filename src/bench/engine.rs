@@ -12,10 +12,11 @@ use serde::Serialize;
 use tokio::sync::{Semaphore, mpsc};
 
 use super::latency::Latencies;
+use super::market_order;
 use crate::broker::BrokerCommand;
-use crate::domain::{LiquiditySide, OrderType, Side, TimeInForce};
+use crate::domain::LiquiditySide;
 use crate::engine::{Core, Engine, EngineInputs, Reply};
-use crate::event::{BrokerAccepted, BrokerFilled, Event, SubmitOrder};
+use crate::event::{BrokerAccepted, BrokerFilled, Event};
 use crate::journal::{Genesis, Journal, JournalWriter, OpenOptions, WriterConfig};
 
 #[derive(Debug, Clone)]
@@ -72,7 +73,7 @@ impl EngineBench {
         for i in 0..self.lifecycles {
             permits.acquire().await?.forget();
             let sent = Instant::now();
-            let reply = inputs.enqueue(None, market_order(i)).await?;
+            let reply = inputs.enqueue(None, market_order(format!("c-{i}"), "BENCH", i)).await?;
             watch_tx.send((sent, reply, Step::Submit)).await?;
         }
         drop(inputs);
@@ -113,22 +114,6 @@ impl EngineBenchReport {
             self.max_input_to_durable_us
         )
     }
-}
-
-fn market_order(i: u64) -> Event {
-    SubmitOrder {
-        client_order_id: format!("c-{i}").into(),
-        strategy: "bench".into(),
-        symbol: "BENCH".into(),
-        side: if i.is_multiple_of(2) { Side::Buy } else { Side::Sell },
-        order_type: OrderType::Market,
-        qty: Decimal::ONE,
-        limit_price: None,
-        time_in_force: TimeInForce::Ioc,
-        ttl_s: None,
-        decision_price: None,
-    }
-    .into()
 }
 
 /// Awaits every decision's durability in submission order, records its latency, releases

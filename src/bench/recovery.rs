@@ -15,10 +15,10 @@ use rand_chacha::ChaCha8Rng;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use super::market_order;
 use crate::broker::Timed;
 use crate::broker::paper::{PaperConfig, PaperVenue};
-use crate::domain::{OrderType, Side, TimeInForce};
-use crate::event::{EngineConfig, Event, MarketBar, SessionStarted, SubmitOrder};
+use crate::event::{EngineConfig, MarketBar, SessionStarted};
 use crate::journal::{Genesis, Journal, OpenCheck, OpenOptions};
 use crate::runner::{RunOptions, RunPlan, run};
 
@@ -90,19 +90,7 @@ impl RecoveryBench {
         let commands = (0..orders)
             .map(|n| {
                 let at_ns = T0 + (n * self.order_every) as i64 * MINUTE + 1_000_000_000;
-                let order = SubmitOrder {
-                    client_order_id: format!("o-{n}").into(),
-                    strategy: "bench".into(),
-                    symbol: "SYN".into(),
-                    side: if n % 2 == 0 { Side::Buy } else { Side::Sell },
-                    order_type: OrderType::Market,
-                    qty: Decimal::ONE,
-                    limit_price: None,
-                    time_in_force: TimeInForce::Ioc,
-                    ttl_s: None,
-                    decision_price: None,
-                };
-                Timed { at_ns, item: Event::from(order) }
+                Timed { at_ns, item: market_order(format!("o-{n}"), "SYN", n) }
             })
             .collect();
         RunPlan { session, start_ns: T0, end_ns: i64::MAX / 2, bars: bars(), commands }

@@ -40,20 +40,6 @@ pub struct Decision {
     pub commands: Vec<BrokerCommand>,
 }
 
-/// A decision taken apart for the runtime.
-pub(super) struct Decided {
-    pub first_seq: u64,
-    pub last_seq: u64,
-    pub records: Vec<(Envelope, Event)>,
-    pub commands: Vec<BrokerCommand>,
-}
-
-impl From<Decision> for Decided {
-    fn from(d: Decision) -> Decided {
-        Decided { first_seq: d.first_seq(), last_seq: d.last_seq(), records: d.records, commands: d.commands }
-    }
-}
-
 impl Decision {
     pub fn first_seq(&self) -> u64 {
         self.records.first().map_or(0, |(env, _)| env.seq)

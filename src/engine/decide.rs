@@ -162,16 +162,19 @@ fn kill_switch(state: &EngineState, reason: &str, flatten_as: Option<u64>) -> Ve
 /// (which halts) if it overfills its order; a fill for an order the engine does not know is
 /// ignored and halts too.
 fn fill_report(state: &EngineState, input: &Event, r: &BrokerFilled) -> Vec<Event> {
-    let Some(order) = state.order(&r.client_order_id) else {
-        let mut events = report(state, input, filled(r));
-        events.push(violation("fill for an unknown order", r, format!("fill {} of {} {}", r.fill_id, r.qty, r.price)));
-        return events;
-    };
     let mut events = report(state, input, filled(r));
-    let cum = order.cum_qty.checked_add(r.qty);
-    if matches!(events.as_slice(), [Event::OrderFilled(_)]) && cum.is_none_or(|cum| cum > order.created.qty) {
-        let detail = format!("fill {} of {} takes cum past qty {}", r.fill_id, r.qty, order.created.qty);
-        events.push(violation("overfill", r, detail));
+    match state.order(&r.client_order_id) {
+        None => {
+            let detail = format!("fill {} of {} {}", r.fill_id, r.qty, r.price);
+            events.push(violation("fill for an unknown order", r, detail));
+        }
+        Some(order) => {
+            let cum = order.cum_qty.checked_add(r.qty);
+            if matches!(events.as_slice(), [Event::OrderFilled(_)]) && cum.is_none_or(|cum| cum > order.created.qty) {
+                let detail = format!("fill {} of {} takes cum past qty {}", r.fill_id, r.qty, order.created.qty);
+                events.push(violation("overfill", r, detail));
+            }
+        }
     }
     events
 }

@@ -15,7 +15,7 @@ use thiserror::Error;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
-use super::core::{Core, Decided, EngineError};
+use super::core::{Core, EngineError};
 use super::rerun::{Divergence, json};
 use super::state::EngineState;
 use crate::broker::BrokerCommand;
@@ -294,7 +294,9 @@ impl Shell {
         input: Event,
         records: &mut Vec<(Envelope, Event)>,
     ) -> Result<Pending, RunError> {
-        let Decided { first_seq, last_seq, records: decided, commands } = core.handle(ts_ns, input)?.into();
+        let decision = core.handle(ts_ns, input)?;
+        let (first_seq, last_seq) = (decision.first_seq(), decision.last_seq());
+        let (decided, commands) = (decision.records, decision.commands);
         match self.catch_up.replays(&decided) {
             Ok(true) => {}
             Ok(false) => records.extend(decided),

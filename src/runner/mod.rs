@@ -143,9 +143,7 @@ where
         let control = SimControl { end_ns, start: cursor, snapshots: Some(&mut snapshots), stop_at_seq };
         let stats = simulate(&engine, venue, inputs, on_bar, control).await?;
         if stats.stopped {
-            let (seq, _) = engine.snapshot().await?;
-            engine.durable_to(seq).await?;
-            return Ok(SimStats { last_seq: seq, ..stats });
+            return Ok(stats);
         }
         let ended = SessionEnded { reason: "the scenario's inputs are exhausted".to_owned() };
         let last = engine.submit(end_ns, ended.into()).await?.durable().await?;

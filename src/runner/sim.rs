@@ -114,8 +114,10 @@ where
             sim.snapshot(engine, venue, snapshots).await?;
         }
         if stop_at_seq.is_some_and(|seq| sim.decided >= seq) {
+            engine.durable_to(sim.decided).await?;
             sim.stats.stopped = true;
-            break;
+            sim.stats.last_seq = sim.decided;
+            return Ok(sim.stats);
         }
     }
     if let Some(pending) = last {
