@@ -31,6 +31,10 @@ pub enum Bench {
         /// Events in the ack-latency phase.
         #[arg(long, default_value_t = 300_000)]
         latency_events: u64,
+        /// The append and raw-file phases alternate in this many rounds, so a drift in the
+        /// disk's speed falls on both alike.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+        rounds: u64,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
@@ -75,13 +79,14 @@ pub enum Bench {
 
 pub fn run(bench: &Bench) -> anyhow::Result<ExitCode> {
     match bench {
-        Bench::Journal { events, batch, journal, offered_eps, latency_events, format } => {
+        Bench::Journal { events, batch, journal, offered_eps, latency_events, rounds, format } => {
             let report = JournalBench {
                 events: *events,
                 batch: *batch,
                 dir: journal.clone(),
                 offered_eps: *offered_eps,
                 latency_events: *latency_events,
+                rounds: *rounds,
             }
             .run()?;
             print_report(*format, &report.table(), &report)?;
