@@ -106,22 +106,29 @@ fn the_same_scenario_gives_the_same_head_on_any_runtime() {
     assert!(heads.iter().all(|h| *h == heads[0]), "{heads:?}");
 }
 
+/// Plain CSV bars are sought to the snapshot's position; gzip bars are read past.
 #[test]
 fn a_run_stopped_early_resumes_to_the_uninterrupted_head_from_its_snapshots() {
-    let scenario = fixture("6e_expiry_and_cancels.toml");
-    let scratch = tempfile::tempdir().unwrap();
-    let reference = run_on(multi_thread(2), &scenario, &scratch.path().join("reference")).head;
-    let options = |stop_at_seq| RunOptions { snapshot_every: 25, stop_at_seq, ..RunOptions::default() };
-    for stop in [1, 57, 150, 300] {
-        let dir = scratch.path().join(format!("stop-{stop}"));
-        let journal = Journal::create(&dir, &pinned_genesis(&scenario), &OpenOptions::default()).unwrap();
-        let stopped = multi_thread(2).block_on(run_scenario(&scenario, journal, |_| {}, options(Some(stop)))).unwrap();
-        assert!(stopped.stats.stopped && stopped.head.seq >= stop && stopped.head.seq < reference.seq);
-        let resumed =
-            multi_thread(2).block_on(run_scenario(&scenario, stopped.journal, |_| {}, options(None))).unwrap();
-        assert_eq!(resumed.resumed_from, Some(stopped.head.seq));
-        assert_eq!(resumed.snapshot_seq.is_some(), stop >= 25, "stop {stop}: {:?}", resumed.snapshot_seq);
-        assert_eq!(resumed.head, reference, "stop {stop}");
+    let cases =
+        [("6e_expiry_and_cancels.toml", [1, 57, 150, 300], true), ("btc_ioc_fok.toml", [1, 30, 120, 200], false)];
+    for (name, stops, seeks) in cases {
+        let scenario = fixture(name);
+        let scratch = tempfile::tempdir().unwrap();
+        let reference = run_on(multi_thread(2), &scenario, &scratch.path().join("reference")).head;
+        let options = |stop_at_seq| RunOptions { snapshot_every: 25, stop_at_seq, ..RunOptions::default() };
+        for stop in stops {
+            let dir = scratch.path().join(format!("stop-{stop}"));
+            let journal = Journal::create(&dir, &pinned_genesis(&scenario), &OpenOptions::default()).unwrap();
+            let stopped =
+                multi_thread(2).block_on(run_scenario(&scenario, journal, |_| {}, options(Some(stop)))).unwrap();
+            assert!(stopped.stats.stopped && stopped.head.seq >= stop && stopped.head.seq < reference.seq);
+            let resumed =
+                multi_thread(2).block_on(run_scenario(&scenario, stopped.journal, |_| {}, options(None))).unwrap();
+            assert_eq!(resumed.resumed_from, Some(stopped.head.seq));
+            assert_eq!(resumed.snapshot_seq.is_some(), stop >= 25, "{name} stop {stop}: {:?}", resumed.snapshot_seq);
+            assert_eq!(resumed.head, reference, "{name} stop {stop}");
+            assert_eq!(resumed.stats.sought, seeks && stop >= 25, "{name} stop {stop}: sought the bars");
+        }
     }
 }
 

@@ -14,6 +14,7 @@ mod error;
 mod number;
 mod reader;
 mod row;
+mod source;
 mod timestamp;
 
 #[cfg(test)]
@@ -22,4 +23,5 @@ mod tests;
 pub use error::{MarketDataError, Problem};
 pub use number::parse_decimal;
 pub use reader::{BarReader, read_bars};
+pub use source::{BarSource, SeekError, SourcePosition};
 pub use timestamp::parse_timestamp;

@@ -1,14 +1,16 @@
 //! The streaming bar reader: one row in memory at a time.
 
 use std::fs::File;
-use std::io::Read;
+use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use csv::ByteRecord;
 use flate2::read::MultiGzDecoder;
+use serde::{Deserialize, Serialize};
 
 use super::columns::Columns;
 use super::row::parse_row;
+use super::source::{BarSource, SeekError, SourcePosition};
 use super::timestamp::format_ns;
 use super::{MarketDataError, Problem};
 use crate::event::MarketBar;
@@ -17,7 +19,7 @@ use crate::event::MarketBar;
 /// bars are named `symbol`.
 pub fn read_bars(path: &Path, symbol: &str) -> Result<BarReader, MarketDataError> {
     let file = File::open(path).map_err(|source| MarketDataError::Open { path: path.to_owned(), source })?;
-    let input: Box<dyn Read + Send> = if is_gzip(path) { Box::new(MultiGzDecoder::new(file)) } else { Box::new(file) };
+    let input = if is_gzip(path) { Input::Gzip(Box::new(MultiGzDecoder::new(file))) } else { Input::Plain(file) };
     let mut csv = csv::ReaderBuilder::new().flexible(true).from_reader(input);
     let at_line_1 = |problem| MarketDataError::Line { path: path.to_owned(), line: 1, problem };
     let header = csv.byte_headers().map_err(|e| at_line_1(Problem::Read(e.to_string())))?;
@@ -41,12 +43,47 @@ fn is_gzip(path: &Path) -> bool {
     path.extension().is_some_and(|extension| extension.eq_ignore_ascii_case("gz"))
 }
 
+/// The bytes under the CSV parser: a plain file seeks, a gzip stream does not.
+enum Input {
+    Plain(File),
+    Gzip(Box<MultiGzDecoder<File>>),
+}
+
+impl Read for Input {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Input::Plain(file) => file.read(buf),
+            Input::Gzip(gzip) => gzip.read(buf),
+        }
+    }
+}
+
+impl Seek for Input {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        match self {
+            Input::Plain(file) => file.seek(to),
+            Input::Gzip(_) => Err(io::Error::new(io::ErrorKind::Unsupported, "a gzip stream cannot seek")),
+        }
+    }
+}
+
+/// A [`BarReader`]'s position: the CSV parser's, and what the reader remembers of the bars
+/// before it.
+#[derive(Debug, Serialize, Deserialize)]
+struct CsvPosition {
+    byte: u64,
+    line: u64,
+    record: u64,
+    previous_ns: Option<i64>,
+    bars: u64,
+}
+
 /// The bars of one file, in file order. Ends after the first error (a file with no bars
 /// yields one [`Problem::NoBars`] error).
 pub struct BarReader {
     path: PathBuf,
     symbol: String,
-    csv: csv::Reader<Box<dyn Read + Send>>,
+    csv: csv::Reader<Input>,
     columns: Columns,
     record: ByteRecord,
     previous_ns: Option<i64>,
@@ -56,7 +93,7 @@ pub struct BarReader {
 
 impl BarReader {
     /// The next bar, `None` at the end of the file.
-    fn next_bar(&mut self) -> Result<Option<MarketBar>, MarketDataError> {
+    fn read_bar(&mut self) -> Result<Option<MarketBar>, MarketDataError> {
         let more = match self.csv.read_byte_record(&mut self.record) {
             Ok(more) => more,
             Err(e) => return Err(self.error(self.csv.position().line(), Problem::Read(e.to_string()))),
@@ -84,15 +121,62 @@ impl BarReader {
     }
 }
 
+impl BarSource for BarReader {
+    type Error = MarketDataError;
+
+    fn next_bar(&mut self) -> Option<Result<MarketBar, MarketDataError>> {
+        if self.done {
+            return None;
+        }
+        let next = self.read_bar().transpose();
+        self.done = !matches!(next, Some(Ok(_)));
+        next
+    }
+
+    /// A plain file's next record; a gzip stream has no position.
+    fn position(&self) -> Option<SourcePosition> {
+        if matches!(self.csv.get_ref(), Input::Gzip(_)) {
+            return None;
+        }
+        let at = self.csv.position();
+        let position = CsvPosition {
+            byte: at.byte(),
+            line: at.line(),
+            record: at.record(),
+            previous_ns: self.previous_ns,
+            bars: self.bars,
+        };
+        bincode::serde::encode_to_vec(&position, bincode::config::standard()).ok().map(SourcePosition)
+    }
+
+    fn seek(&mut self, position: &SourcePosition, bars: u64) -> Result<(), SeekError> {
+        let fail = |why: String| Err(SeekError(format!("{}: {why}", self.path.display())));
+        if matches!(self.csv.get_ref(), Input::Gzip(_)) {
+            return fail("a gzip stream cannot seek".into());
+        }
+        let bytes = &position.0;
+        let decoded = bincode::serde::decode_from_slice::<CsvPosition, _>(bytes, bincode::config::standard());
+        let position = match decoded {
+            Ok((position, used)) if used == bytes.len() && position.bars == bars => position,
+            Ok(_) => return fail(format!("the position is not the one after {bars} bars")),
+            Err(e) => return fail(format!("undecodable position: {e}")),
+        };
+        let mut at = csv::Position::new();
+        at.set_byte(position.byte).set_line(position.line).set_record(position.record);
+        if let Err(e) = self.csv.seek(at) {
+            return fail(e.to_string());
+        }
+        self.previous_ns = position.previous_ns;
+        self.bars = position.bars;
+        self.done = false;
+        Ok(())
+    }
+}
+
 impl Iterator for BarReader {
     type Item = Result<MarketBar, MarketDataError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
-        let next = self.next_bar().transpose();
-        self.done = !matches!(next, Some(Ok(_)));
-        next
+        self.next_bar()
     }
 }

@@ -244,3 +244,73 @@ proptest! {
         let (_dir, _) = csv(&format!("{HEADER}{row}\n"));
     }
 }
+
+/// A file of `n` one-minute bars, the i-th closing at `1.i`.
+fn minute_bars(n: usize) -> String {
+    let mut text = HEADER.to_owned();
+    for i in 0..n {
+        text.push_str(&format!("2024-01-02T{:02}:{:02}:00Z,1,2,1,1.{i},{i}\n", 10 + i / 60, i % 60));
+    }
+    text
+}
+
+fn bars_after(source: &mut BarReader) -> Vec<MarketBar> {
+    std::iter::from_fn(|| source.next_bar()).collect::<Result<_, _>>().unwrap()
+}
+
+#[test]
+fn a_plain_file_seeks_to_where_it_stood() {
+    let dir = TempDir::new().unwrap();
+    let path = write(&dir, "x.csv", minute_bars(50).as_bytes());
+    let all = read(&path).unwrap();
+    for k in [0usize, 1, 17, 49, 50] {
+        let mut first = read_bars(&path, "6EH4").unwrap();
+        (0..k).for_each(|_| drop(first.next_bar().unwrap().unwrap()));
+        let position = first.position().expect("a plain file has a position");
+        let mut second = read_bars(&path, "6EH4").unwrap();
+        assert!(second.fast_forward(Some(&position), k as u64).unwrap(), "sought after {k} bars");
+        assert_eq!(bars_after(&mut second), all[k..], "after {k} bars");
+    }
+}
+
+#[test]
+fn a_seek_remembers_the_previous_bar_for_the_order_check() {
+    let dir = TempDir::new().unwrap();
+    let mut text = minute_bars(3);
+    text.push_str("2024-01-02T10:01:00Z,1,2,1,1,1\n");
+    let path = write(&dir, "x.csv", text.as_bytes());
+    let mut first = read_bars(&path, "6EH4").unwrap();
+    (0..3).for_each(|_| drop(first.next_bar().unwrap().unwrap()));
+    let mut second = read_bars(&path, "6EH4").unwrap();
+    second.seek(&first.position().unwrap(), 3).unwrap();
+    let error = second.next_bar().unwrap().unwrap_err();
+    assert!(matches!(error.problem(), Some(Problem::NotIncreasing { .. })), "{error}");
+}
+
+#[test]
+fn a_wrong_position_is_refused_and_reading_falls_back() {
+    let dir = TempDir::new().unwrap();
+    let path = write(&dir, "x.csv", minute_bars(10).as_bytes());
+    let all = read(&path).unwrap();
+    let mut first = read_bars(&path, "6EH4").unwrap();
+    (0..4).for_each(|_| drop(first.next_bar().unwrap().unwrap()));
+    let position = first.position().unwrap();
+    let mut second = read_bars(&path, "6EH4").unwrap();
+    assert!(second.seek(&position, 5).is_err(), "the position is after 4 bars, not 5");
+    assert!(second.seek(&SourcePosition(vec![0xff; 3]), 4).is_err());
+    assert_eq!(second.next_bar().unwrap().unwrap(), all[0], "a refused seek leaves the reader where it was");
+    let mut third = read_bars(&path, "6EH4").unwrap();
+    assert!(!third.fast_forward(Some(&SourcePosition(vec![])), 4).unwrap(), "read past instead");
+    assert_eq!(bars_after(&mut third), all[4..]);
+}
+
+#[test]
+fn a_gzip_file_cannot_seek_and_reads_past_instead() {
+    let dir = TempDir::new().unwrap();
+    let path = write(&dir, "x.csv.gz", &gzip(minute_bars(20).as_bytes()));
+    let all = read(&path).unwrap();
+    let mut reader = read_bars(&path, "6EH4").unwrap();
+    assert_eq!(reader.position(), None);
+    assert!(!reader.fast_forward(None, 7).unwrap());
+    assert_eq!(bars_after(&mut reader), all[7..]);
+}

@@ -16,8 +16,9 @@ use serde::de::DeserializeOwned;
 
 use crate::broker::{SimulatedVenue, Timed};
 use crate::engine::{Core, Engine, EngineState, RunError};
-use crate::event::{Event, MarketBar, SessionEnded, SessionStarted};
+use crate::event::{Event, SessionEnded, SessionStarted};
 use crate::journal::{Head, Journal, JournalError, JournalWriter, WriterConfig};
+use crate::market::BarSource;
 
 pub use scenario::{Opened, ResumeError, genesis, open_or_create, plan, run_scenario};
 pub use sim::{SimControl, SimError, SimStats, simulate};
@@ -82,7 +83,7 @@ pub enum RunnerError {
 /// the journal's head every decision is compared with the journal instead of written (so the
 /// engine, the venue and the timers are rebuilt exactly), then it goes on writing. `on_bar`
 /// reports progress (bars fed so far).
-pub async fn run<V, B, E>(
+pub async fn run<V, B>(
     journal: Journal,
     plan: RunPlan<B>,
     venue: &mut V,
@@ -91,8 +92,7 @@ pub async fn run<V, B, E>(
 ) -> Result<RunOutcome, RunnerError>
 where
     V: SimulatedVenue + Serialize + DeserializeOwned,
-    B: Iterator<Item = Result<MarketBar, E>>,
-    E: std::error::Error + Send + Sync + 'static,
+    B: BarSource,
 {
     let started = Instant::now();
     let initial = journal.head();

@@ -8,12 +8,12 @@
 //! never of thread timing. Decisions that send nothing do not wait for durability.
 
 use std::collections::VecDeque;
-use std::iter::Peekable;
 
 use super::snapshot::{Cursor, FORMAT, SimSnapshot, Snapshots};
 use crate::broker::{BrokerError, SimulatedVenue, Timed};
 use crate::engine::{Engine, Pending, RunError};
 use crate::event::{Event, MarketBar, TimerTick};
+use crate::market::{BarSource, SourcePosition};
 
 /// Why a simulation stopped early.
 #[derive(Debug, thiserror::Error)]
@@ -38,13 +38,17 @@ pub struct SimStats {
     pub last_seq: u64,
     /// The run stopped at the seq it was asked to stop at, with inputs left.
     pub stopped: bool,
+    /// A resumed run sought its bar source to the snapshot's position (instead of reading
+    /// past the bars consumed). Not part of the snapshot.
+    #[serde(skip)]
+    pub sought: bool,
 }
 
 /// Where a simulation starts and ends, and what it does on the way.
 pub struct SimControl<'a> {
     /// Nothing the venue or the timers schedule after this is run (bars and commands are).
     pub end_ns: i64,
-    /// Where the loop stands (bars and commands already fed are skipped).
+    /// Where the loop stands (bars already fed are sought past, commands skipped).
     pub start: Cursor,
     /// Checkpoint the whole simulation every so many records.
     pub snapshots: Option<&'a mut Snapshots>,
@@ -65,23 +69,23 @@ enum Source {
 /// source is exhausted and nothing is due at or before `control.end_ns` (or until
 /// `control.stop_at_seq`), from `control.start`. `on_bar` is told the number of bars fed so
 /// far (progress).
-pub async fn simulate<V, B, E>(
+pub async fn simulate<V, B>(
     engine: &Engine,
     venue: &mut V,
-    (bars, commands): (B, Vec<Timed<Event>>),
+    (mut bars, commands): (B, Vec<Timed<Event>>),
     mut on_bar: impl FnMut(u64),
     control: SimControl<'_>,
 ) -> Result<SimStats, SimError>
 where
     V: SimulatedVenue + serde::Serialize,
-    B: Iterator<Item = Result<MarketBar, E>>,
-    E: std::error::Error + Send + Sync + 'static,
+    B: BarSource,
 {
     let SimControl { end_ns, start, mut snapshots, stop_at_seq } = control;
-    let skip = usize::try_from(start.bars).unwrap_or(usize::MAX);
+    let sought =
+        bars.fast_forward(start.bar_position.as_ref(), start.bars).map_err(|e| SimError::MarketData(Box::new(e)))?;
     let commands = commands.into_iter().skip(usize::try_from(start.commands).unwrap_or(usize::MAX)).collect();
-    let mut sim =
-        Sim { bars: bars.skip(skip).peekable(), commands, timer: start.timer, stats: start.stats, decided: 0 };
+    let stats = SimStats { sought, ..start.stats };
+    let mut sim = Sim { bars, next_bar: None, bars_done: false, commands, timer: start.timer, stats, decided: 0 };
     let mut last: Option<Pending> = None;
     while let Some((at, source)) = sim.next(venue, end_ns)? {
         match source {
@@ -92,7 +96,7 @@ where
                 }
             }
             Source::Bar => {
-                let bar = sim.bars.next().expect("peeked").map_err(|e| SimError::MarketData(Box::new(e)))?;
+                let (_, bar) = sim.next_bar.take().expect("the bar was peeked");
                 venue.on_bar(&bar, at);
                 sim.stats.bars += 1;
                 last = sim.step(engine, venue, at, bar.into()).await?.or(last);
@@ -126,8 +130,11 @@ where
     Ok(sim.stats)
 }
 
-struct Sim<B: Iterator> {
-    bars: Peekable<std::iter::Skip<B>>,
+struct Sim<B> {
+    bars: B,
+    /// The next bar, read ahead to learn its time, and where the source stood before it.
+    next_bar: Option<(Option<SourcePosition>, MarketBar)>,
+    bars_done: bool,
     commands: VecDeque<Timed<Event>>,
     /// The engine's next timer deadline, as of its last decision.
     timer: Option<i64>,
@@ -136,22 +143,32 @@ struct Sim<B: Iterator> {
     decided: u64,
 }
 
-impl<B, E> Sim<B>
-where
-    B: Iterator<Item = Result<MarketBar, E>>,
-    E: std::error::Error + Send + Sync + 'static,
-{
+impl<B: BarSource> Sim<B> {
+    /// The time of the next bar, reading it ahead if need be.
+    fn peek_bar(&mut self) -> Result<Option<i64>, SimError> {
+        if self.next_bar.is_none() && !self.bars_done {
+            let position = self.bars.position();
+            match self.bars.next_bar() {
+                Some(Ok(bar)) => self.next_bar = Some((position, bar)),
+                Some(Err(error)) => return Err(SimError::MarketData(Box::new(error))),
+                None => self.bars_done = true,
+            }
+        }
+        Ok(self.next_bar.as_ref().map(|(_, bar)| bar.market_ts_ns))
+    }
+
+    /// Where the source stands before the next bar to feed.
+    fn bar_position(&self) -> Option<SourcePosition> {
+        match &self.next_bar {
+            Some((position, _)) => position.clone(),
+            None => self.bars.position(),
+        }
+    }
+
     /// The earliest source with something to do, if any is due by `end_ns` (bars and
     /// commands always are).
     fn next(&mut self, venue: &impl SimulatedVenue, end_ns: i64) -> Result<Option<(i64, Source)>, SimError> {
-        let bar = match self.bars.peek() {
-            Some(Ok(bar)) => Some(bar.market_ts_ns),
-            Some(Err(_)) => match self.bars.next() {
-                Some(Err(error)) => return Err(SimError::MarketData(Box::new(error))),
-                _ => unreachable!("the peeked item is an error"),
-            },
-            None => None,
-        };
+        let bar = self.peek_bar()?;
         let feeds_left = bar.is_some() || !self.commands.is_empty();
         let candidates = [
             (venue.next_due(), Source::Venue),
@@ -173,8 +190,13 @@ where
     ) -> Result<(), SimError> {
         let (seq, state) = engine.snapshot().await?;
         engine.durable_to(seq).await?;
-        let cursor =
-            Cursor { bars: self.stats.bars, commands: self.stats.commands, timer: self.timer, stats: self.stats };
+        let cursor = Cursor {
+            bars: self.stats.bars,
+            bar_position: self.bar_position(),
+            commands: self.stats.commands,
+            timer: self.timer,
+            stats: self.stats,
+        };
         let snapshot = SimSnapshot { format: FORMAT, seq, engine: state, venue, cursor };
         snapshots.save(&snapshot).map_err(|e| SimError::Run(e.into()))
     }

@@ -10,21 +10,26 @@ use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use super::sim::SimStats;
 use crate::engine::EngineState;
 use crate::journal::{Head, JournalError, Reader, SnapshotStore};
+use crate::market::SourcePosition;
 
 /// The snapshot-store name of simulation snapshots.
 pub const NAME: &str = "sim";
-/// Bumped whenever the shape of a snapshot (or anything in it) changes.
-pub const FORMAT: u32 = 1;
+/// Bumped whenever the shape of a snapshot (or anything in it) changes (2: the cursor
+/// holds the bar source's position).
+pub const FORMAT: u32 = 2;
 /// Snapshots kept after a save.
 pub const KEEP: usize = 2;
 /// Records between two snapshots, by default.
 pub const DEFAULT_EVERY: u64 = 10_000;
 
 /// Where the simulation loop stands: inputs read so far and the pending timer.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cursor {
     /// Bars fed to the engine.
     pub bars: u64,
+    /// Where the bar source stands before the next bar, if it can seek there (else the
+    /// resumed run reads past `bars` bars).
+    pub bar_position: Option<SourcePosition>,
     /// Scenario commands fed to the engine.
     pub commands: u64,
     /// The engine's next timer deadline.
