@@ -20,7 +20,7 @@ use crate::broker::Timed;
 use crate::broker::paper::{PaperConfig, PaperVenue};
 use crate::event::{EngineConfig, MarketBar, SessionStarted};
 use crate::journal::{Genesis, Journal, OpenCheck, OpenOptions};
-use crate::market::{BarSource, SeekError, SourcePosition};
+use crate::market::{BarSource, SeekError};
 use crate::runner::{RunOptions, RunPlan, run};
 
 #[derive(Debug, Clone)]
@@ -123,7 +123,7 @@ fn venue() -> PaperVenue {
 
 /// A seeded random walk of 1-minute bars (prices in cents), one per minute from `T0`. Its
 /// position is its whole state, so a resumed run seeks instead of walking from the start.
-#[derive(Serialize, serde::Deserialize)]
+#[derive(Clone, Serialize, serde::Deserialize)]
 struct RandomWalk {
     rng: ChaCha8Rng,
     cents: i64,
@@ -138,6 +138,7 @@ impl RandomWalk {
 
 impl BarSource for RandomWalk {
     type Error = std::convert::Infallible;
+    type Mark = RandomWalk;
 
     fn next_bar(&mut self) -> Option<Result<MarketBar, Self::Error>> {
         let open = self.cents;
@@ -156,17 +157,15 @@ impl BarSource for RandomWalk {
         }))
     }
 
-    fn position(&self) -> Option<SourcePosition> {
-        bincode::serde::encode_to_vec(self, bincode::config::standard()).ok().map(SourcePosition)
+    fn mark(&self) -> Option<RandomWalk> {
+        Some(self.clone())
     }
 
-    fn seek(&mut self, position: &SourcePosition, bars: u64) -> Result<(), SeekError> {
-        match bincode::serde::decode_from_slice::<RandomWalk, _>(&position.0, bincode::config::standard()) {
-            Ok((walk, used)) if used == position.0.len() && walk.bars == bars => {
-                *self = walk;
-                Ok(())
-            }
-            _ => Err(SeekError(format!("not a random walk's position after {bars} bars"))),
+    fn seek_mark(&mut self, mark: RandomWalk, bars: u64) -> Result<(), SeekError> {
+        if mark.bars != bars {
+            return Err(SeekError(format!("the walk's state after {} bars, not {bars}", mark.bars)));
         }
+        *self = mark;
+        Ok(())
     }
 }

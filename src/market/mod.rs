@@ -22,6 +22,6 @@ mod tests;
 
 pub use error::{MarketDataError, Problem};
 pub use number::parse_decimal;
-pub use reader::{BarReader, read_bars};
-pub use source::{BarSource, SeekError, SourcePosition};
+pub use reader::{BarReader, CsvPosition, read_bars};
+pub use source::{BarSource, SeekError, SourcePosition, encode};
 pub use timestamp::parse_timestamp;

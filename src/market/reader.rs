@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::columns::Columns;
 use super::row::parse_row;
-use super::source::{BarSource, SeekError, SourcePosition};
+use super::source::{BarSource, SeekError};
 use super::timestamp::format_ns;
 use super::{MarketDataError, Problem};
 use crate::event::MarketBar;
@@ -69,8 +69,8 @@ impl Seek for Input {
 
 /// A [`BarReader`]'s position: the CSV parser's, and what the reader remembers of the bars
 /// before it.
-#[derive(Debug, Serialize, Deserialize)]
-struct CsvPosition {
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CsvPosition {
     byte: u64,
     line: u64,
     record: u64,
@@ -133,41 +133,38 @@ impl BarSource for BarReader {
         next
     }
 
+    type Mark = CsvPosition;
+
     /// A plain file's next record; a gzip stream has no position.
-    fn position(&self) -> Option<SourcePosition> {
+    fn mark(&self) -> Option<CsvPosition> {
         if matches!(self.csv.get_ref(), Input::Gzip(_)) {
             return None;
         }
         let at = self.csv.position();
-        let position = CsvPosition {
+        Some(CsvPosition {
             byte: at.byte(),
             line: at.line(),
             record: at.record(),
             previous_ns: self.previous_ns,
             bars: self.bars,
-        };
-        bincode::serde::encode_to_vec(&position, bincode::config::standard()).ok().map(SourcePosition)
+        })
     }
 
-    fn seek(&mut self, position: &SourcePosition, bars: u64) -> Result<(), SeekError> {
+    fn seek_mark(&mut self, mark: CsvPosition, bars: u64) -> Result<(), SeekError> {
         let fail = |why: String| Err(SeekError(format!("{}: {why}", self.path.display())));
         if matches!(self.csv.get_ref(), Input::Gzip(_)) {
             return fail("a gzip stream cannot seek".into());
         }
-        let bytes = &position.0;
-        let decoded = bincode::serde::decode_from_slice::<CsvPosition, _>(bytes, bincode::config::standard());
-        let position = match decoded {
-            Ok((position, used)) if used == bytes.len() && position.bars == bars => position,
-            Ok(_) => return fail(format!("the position is not the one after {bars} bars")),
-            Err(e) => return fail(format!("undecodable position: {e}")),
-        };
+        if mark.bars != bars {
+            return fail(format!("the position is the one after {} bars, not {bars}", mark.bars));
+        }
         let mut at = csv::Position::new();
-        at.set_byte(position.byte).set_line(position.line).set_record(position.record);
+        at.set_byte(mark.byte).set_line(mark.line).set_record(mark.record);
         if let Err(e) = self.csv.seek(at) {
             return fail(e.to_string());
         }
-        self.previous_ns = position.previous_ns;
-        self.bars = position.bars;
+        self.previous_ns = mark.previous_ns;
+        self.bars = mark.bars;
         self.done = false;
         Ok(())
     }

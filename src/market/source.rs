@@ -1,6 +1,7 @@
 //! [`BarSource`]: a stream of bars that can say where it stands and return there, so a
 //! resumed simulation seeks to the next unread bar instead of reading every bar before it.
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::event::MarketBar;
@@ -19,20 +20,33 @@ pub struct SeekError(pub String);
 /// The bars a simulation reads, in order.
 pub trait BarSource {
     type Error: std::error::Error + Send + Sync + 'static;
+    /// Where the source stands, in memory: cheap to take and clone, since the simulation
+    /// takes one before every bar it reads ahead. Encoded only when a snapshot is saved.
+    type Mark: Clone + Serialize + DeserializeOwned;
 
     /// The next bar; `None` once the source is exhausted (after an error, too).
     fn next_bar(&mut self) -> Option<Result<MarketBar, Self::Error>>;
 
     /// Where the next [`BarSource::next_bar`] will read from, if this source can seek.
+    fn mark(&self) -> Option<Self::Mark>;
+
+    /// Returns to `mark`, taken after the source had yielded `bars` bars. On error the
+    /// source is unchanged.
+    fn seek_mark(&mut self, mark: Self::Mark, bars: u64) -> Result<(), SeekError>;
+
+    /// [`BarSource::mark`], encoded to be journaled.
     fn position(&self) -> Option<SourcePosition> {
-        None
+        self.mark().and_then(|mark| encode(&mark))
     }
 
-    /// Returns to `position`, taken from a source over the same data after it had yielded
-    /// `bars` bars. On error the source is unchanged.
+    /// Returns to an encoded `position` (see [`BarSource::seek_mark`]).
     fn seek(&mut self, position: &SourcePosition, bars: u64) -> Result<(), SeekError> {
-        let _ = (position, bars);
-        Err(SeekError("this source cannot seek".into()))
+        let bytes = &position.0;
+        match bincode::serde::decode_from_slice::<Self::Mark, _>(bytes, bincode::config::standard()) {
+            Ok((mark, used)) if used == bytes.len() => self.seek_mark(mark, bars),
+            Ok(_) => Err(SeekError("trailing bytes after the position".into())),
+            Err(e) => Err(SeekError(format!("undecodable position: {e}"))),
+        }
     }
 
     /// Moves past `bars` bars, seeking to `position` when possible and reading otherwise.
@@ -52,4 +66,9 @@ pub trait BarSource {
         }
         Ok(false)
     }
+}
+
+/// Encodes a mark as a journaled position.
+pub fn encode<M: Serialize>(mark: &M) -> Option<SourcePosition> {
+    bincode::serde::encode_to_vec(mark, bincode::config::standard()).ok().map(SourcePosition)
 }

@@ -13,7 +13,7 @@ use super::snapshot::{Cursor, FORMAT, SimSnapshot, Snapshots};
 use crate::broker::{BrokerError, SimulatedVenue, Timed};
 use crate::engine::{Engine, Pending, RunError};
 use crate::event::{Event, MarketBar, TimerTick};
-use crate::market::{BarSource, SourcePosition};
+use crate::market::{self, BarSource, SourcePosition};
 
 /// Why a simulation stopped early.
 #[derive(Debug, thiserror::Error)]
@@ -130,10 +130,10 @@ where
     Ok(sim.stats)
 }
 
-struct Sim<B> {
+struct Sim<B: BarSource> {
     bars: B,
     /// The next bar, read ahead to learn its time, and where the source stood before it.
-    next_bar: Option<(Option<SourcePosition>, MarketBar)>,
+    next_bar: Option<(Option<B::Mark>, MarketBar)>,
     bars_done: bool,
     commands: VecDeque<Timed<Event>>,
     /// The engine's next timer deadline, as of its last decision.
@@ -147,9 +147,9 @@ impl<B: BarSource> Sim<B> {
     /// The time of the next bar, reading it ahead if need be.
     fn peek_bar(&mut self) -> Result<Option<i64>, SimError> {
         if self.next_bar.is_none() && !self.bars_done {
-            let position = self.bars.position();
+            let mark = self.bars.mark();
             match self.bars.next_bar() {
-                Some(Ok(bar)) => self.next_bar = Some((position, bar)),
+                Some(Ok(bar)) => self.next_bar = Some((mark, bar)),
                 Some(Err(error)) => return Err(SimError::MarketData(Box::new(error))),
                 None => self.bars_done = true,
             }
@@ -160,7 +160,7 @@ impl<B: BarSource> Sim<B> {
     /// Where the source stands before the next bar to feed.
     fn bar_position(&self) -> Option<SourcePosition> {
         match &self.next_bar {
-            Some((position, _)) => position.clone(),
+            Some((mark, _)) => mark.as_ref().and_then(market::encode),
             None => self.bars.position(),
         }
     }
