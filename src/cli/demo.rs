@@ -33,7 +33,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let genesis = genesis(&scenario).with_metadata("origin", ORIGIN);
     let journal = Journal::create(dir, &genesis, &OpenOptions::default())
         .with_context(|| format!("cannot create journal {}", dir.display()))?;
-    let outcome = super::run::execute(&scenario, journal, 2, None, crate::runner::snapshot::DEFAULT_EVERY)?;
+    let outcome = super::run::execute(&scenario, journal, super::run::Execution::default())?;
     let summary = RunSummary::of(&scenario.name, &outcome.state, &outcome.head);
     let journal = outcome.journal;
     let verified = journal.verify()?;

@@ -8,6 +8,7 @@ mod crash_writer;
 mod demo;
 mod export;
 mod import;
+mod operate;
 mod reconcile;
 mod replay;
 mod run;
@@ -49,8 +50,14 @@ enum Command {
     Verify(verify::Args),
     /// The views (OMS, positions, execution reports) as of any seq or time, as tables or JSON.
     Replay(replay::Args),
-    /// The reconciliation runs (start-up and on request) with their discrepancies and outcome.
+    /// The reconciliation runs (start-up and on request) with their discrepancies and outcome;
+    /// `--now` asks a running engine to reconcile.
     Reconcile(reconcile::Args),
+    /// Kill switch on a running engine: halt (deny new orders) and cancel every working order;
+    /// `--flatten` also closes positions, `--keep-orders` only halts. Journaled.
+    Halt(operate::HaltArgs),
+    /// Let a halted running engine take new orders again. Journaled.
+    Resume(operate::ResumeArgs),
     /// The timeline of one order or stream, with the order's state after every event.
     Audit(audit::Args),
     /// Run the default scenario into ./journal (replacing an earlier demo), verify it, re-run
@@ -86,6 +93,8 @@ pub fn main() -> ExitCode {
         Command::Replay(args) => replay::run(&args),
         Command::Audit(args) => audit::run(&args),
         Command::Reconcile(args) => reconcile::run(&args),
+        Command::Halt(args) => operate::halt(&args),
+        Command::Resume(args) => operate::resume(&args),
         Command::Demo(args) => demo::run(&args),
         Command::Export(args) => export::run(&args),
         Command::Import(args) => import::run(&args),

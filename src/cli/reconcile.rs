@@ -1,11 +1,13 @@
 //! `blotter reconcile`: the reconciliation view: every run (at start-up, and whenever an
 //! operator asked) with its discrepancies and outcome. Runs happen inside the engine (a
-//! scenario's `action = "reconcile"`), because the broker's answer is an input that must be
-//! journaled before it is acted on; this command shows what they found.
+//! scenario's `action = "reconcile"`, or `blotter reconcile --now` on a running engine),
+//! because the broker's answer is an input that must be journaled before it is acted on;
+//! without `--now` this command shows what they found.
 
 use std::io::Write;
 use std::process::ExitCode;
 
+use super::operate::Common;
 use super::replay::{Format, ReadArgs, open, print, replay_failed};
 use crate::render::table::Table;
 use crate::render::{or_dash, rfc3339};
@@ -15,9 +17,16 @@ use crate::replay::{Until, replay_from_snapshot};
 pub struct Args {
     #[command(flatten)]
     read: ReadArgs,
+    /// Ask the engine running on the journal to reconcile now (journaled; its outcome shows
+    /// here once the run ends).
+    #[arg(long)]
+    now: bool,
 }
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    if args.now {
+        return super::operate::reconcile_now(&Common::for_journal(args.read.journal.clone(), args.read.format));
+    }
     let dir = &args.read.journal.journal;
     let journal = open(dir)?;
     let replayed = match replay_from_snapshot(&journal, Until::Head) {

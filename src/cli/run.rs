@@ -7,6 +7,7 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -14,6 +15,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::JournalArg;
 use crate::journal::{Journal, OpenOptions};
 use crate::replay::{Replayed, checkpoint};
+use crate::runner::control::ControlSocket;
 use crate::runner::{
     AfterDurable, Opened, RunOptions, RunOutcome, RunSummary, genesis, open_or_create, run_scenario, snapshot,
 };
@@ -32,6 +34,24 @@ pub struct Args {
     /// 0: none.
     #[arg(long, default_value_t = snapshot::DEFAULT_EVERY)]
     snapshot_every: u64,
+    /// Wall-clock milliseconds to wait before each input (paces a simulation so an operator
+    /// can act on it with `blotter halt`/`resume`); the journal is the same for any pace.
+    #[arg(long, default_value_t = 0)]
+    pace_ms: u64,
+}
+
+/// How [`execute`] carries out a run (none of it reaches the journal).
+pub struct Execution {
+    pub workers: usize,
+    pub after_durable: AfterDurable,
+    pub snapshot_every: u64,
+    pub pace: Option<Duration>,
+}
+
+impl Default for Execution {
+    fn default() -> Self {
+        Execution { workers: 2, after_durable: None, snapshot_every: snapshot::DEFAULT_EVERY, pace: None }
+    }
 }
 
 /// Test support: SIGKILL this process once this seq is durable (the crash sweep).
@@ -59,7 +79,13 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::SUCCESS);
         }
     };
-    let outcome = execute(&scenario, journal, args.workers, kill_hook()?, args.snapshot_every)?;
+    let execution = Execution {
+        workers: args.workers,
+        after_durable: kill_hook()?,
+        snapshot_every: args.snapshot_every,
+        pace: (args.pace_ms > 0).then(|| Duration::from_millis(args.pace_ms)),
+    };
+    let outcome = execute(&scenario, journal, execution)?;
     let summary = RunSummary::of(&scenario.name, &outcome.state, &outcome.head);
     if outcome.resumed_from.is_some() {
         match outcome.snapshot_seq {
@@ -72,25 +98,23 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Runs `scenario` into `journal` with a progress bar (on a terminal only), then checkpoints
-/// the views so `blotter replay` opens fast.
-pub fn execute(
-    scenario: &Scenario,
-    journal: Journal,
-    workers: usize,
-    after_durable: AfterDurable,
-    snapshot_every: u64,
-) -> anyhow::Result<RunOutcome> {
+/// Runs `scenario` into `journal` with a progress bar (on a terminal only) and the control
+/// socket in the journal's folder (operators reach the run through it), then checkpoints the
+/// views so `blotter replay` opens fast.
+pub fn execute(scenario: &Scenario, journal: Journal, execution: Execution) -> anyhow::Result<RunOutcome> {
+    let Execution { workers, after_durable, snapshot_every, pace } = execution;
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(workers.max(1)).enable_all().build()?;
     let progress = progress_bar(scenario.bar_count);
     let dir = journal.dir().to_owned();
     let outcome = runtime
-        .block_on(run_scenario(
-            scenario,
-            journal,
-            |bars| progress.set_position(bars),
-            RunOptions { snapshot_every, stop_at_seq: None, after_durable },
-        ))
+        .block_on(async {
+            let (socket, calls) = ControlSocket::bind(&dir)
+                .with_context(|| format!("cannot serve the control socket in {}", dir.display()))?;
+            let options = RunOptions { snapshot_every, stop_at_seq: None, after_durable, control: Some(calls), pace };
+            let outcome = run_scenario(scenario, journal, |bars| progress.set_position(bars), options).await;
+            drop(socket);
+            anyhow::Ok(outcome?)
+        })
         .with_context(|| format!("running {} into {}", scenario.path.display(), dir.display()))?;
     progress.finish_and_clear();
     let replayed = Replayed {

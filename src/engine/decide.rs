@@ -32,7 +32,8 @@ pub fn input(state: &EngineState, now_ns: i64, input: &Event, input_seq: u64) ->
     match input {
         Event::SubmitOrder(submit) => submit_order(state, now_ns, submit),
         Event::CancelOrder(cancel) => cancel_order(state, cancel),
-        Event::OperatorCommand(command) => operator(state, command, input_seq),
+        Event::OperatorCommand(command) => operator(state, input, command, input_seq),
+        Event::LiveOperatorCommand(live) => operator(state, input, &live.into(), input_seq),
         Event::BrokerAccepted(r) => report(state, input, accepted(r)),
         Event::BrokerRejected(r) => report(state, input, rejected(r)),
         Event::BrokerFilled(r) => fill_report(state, input, r),
@@ -102,14 +103,15 @@ fn cancel_order(state: &EngineState, cancel: &CancelOrder) -> Vec<Event> {
     }
 }
 
-fn operator(state: &EngineState, command: &OperatorCommand, input_seq: u64) -> Vec<Event> {
+/// An operator's `command`, from the plan or live (`input` is how it came in).
+fn operator(state: &EngineState, input: &Event, command: &OperatorCommand, input_seq: u64) -> Vec<Event> {
     let reason = command.reason.clone();
     let halted = state.halted.is_some();
     match command.action {
         OperatorAction::Halt if !halted => vec![EngineHalted { reason }.into()],
         OperatorAction::Resume if halted => vec![EngineResumed { reason }.into()],
-        OperatorAction::Halt => vec![command_rejected(&command.clone().into(), "already halted".into())],
-        OperatorAction::Resume => vec![command_rejected(&command.clone().into(), "not halted".into())],
+        OperatorAction::Halt => vec![command_rejected(input, "already halted".into())],
+        OperatorAction::Resume => vec![command_rejected(input, "not halted".into())],
         OperatorAction::KillSwitch => kill_switch(state, &reason, None),
         OperatorAction::KillSwitchFlatten => kill_switch(state, &reason, Some(input_seq)),
         OperatorAction::Reconcile => vec![ReconciliationRequested { reason }.into()],

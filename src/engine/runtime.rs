@@ -63,6 +63,19 @@ enum Request {
     },
     /// The engine's state and the seq it reflects, once every earlier input is decided.
     Snapshot(oneshot::Sender<(u64, EngineState)>),
+    /// A cheap summary for operators, once every earlier input is decided.
+    Status(oneshot::Sender<EngineStatus>),
+}
+
+/// Where the engine stands, for an operator (cheap: no state is cloned).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct EngineStatus {
+    /// The last seq decided (durable or on its way).
+    pub last_seq: u64,
+    /// Engine time of the last record applied.
+    pub clock_ns: i64,
+    /// Why new orders are denied, while halted.
+    pub halted: Option<String>,
 }
 
 /// A handle to the running engine.
@@ -174,6 +187,13 @@ impl Engine {
         rx.await.map_err(|_| RunError::Stopped)
     }
 
+    /// Where the engine stands as of its last decision.
+    pub async fn status(&self) -> Result<EngineStatus, RunError> {
+        let (reply, rx) = oneshot::channel();
+        self.inputs.tx.send(Request::Status(reply)).await.map_err(|_| RunError::Stopped)?;
+        rx.await.map_err(|_| RunError::Stopped)
+    }
+
     /// Waits until every record up to `seq` is durable.
     pub async fn durable_to(&self, seq: u64) -> Result<(), RunError> {
         let mut durable = self.durable.clone();
@@ -274,6 +294,11 @@ async fn run(mut core: Core, mut shell: Shell, mut rx: mpsc::Receiver<Request>) 
                 }
                 Request::Snapshot(reply) => {
                     let _ = reply.send((core.last_seq(), core.state().clone()));
+                }
+                Request::Status(reply) => {
+                    let state = core.state();
+                    let (clock_ns, halted) = (state.clock_ns, state.halted.clone());
+                    let _ = reply.send(EngineStatus { last_seq: core.last_seq(), clock_ns, halted });
                 }
             }
         }

@@ -187,6 +187,23 @@ pub struct OperatorCommand {
     pub reason: String,
 }
 
+/// An operator's instruction that reached a running engine from outside its plan (`blotter
+/// halt`, `blotter resume` and friends, through the run's control socket), stamped with the
+/// engine time it arrived at. Decided exactly as an [`OperatorCommand`]; a variant of its own
+/// so a resumed run knows to feed it again at its seq (scenario commands come from the plan).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveOperatorCommand {
+    pub operator: String,
+    pub action: OperatorAction,
+    pub reason: String,
+}
+
+impl From<&LiveOperatorCommand> for OperatorCommand {
+    fn from(live: &LiveOperatorCommand) -> Self {
+        OperatorCommand { operator: live.operator.clone(), action: live.action, reason: live.reason.clone() }
+    }
+}
+
 /// What an operator can ask for. Append new actions at the end only (bincode index).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum OperatorAction {

@@ -25,8 +25,9 @@ pub use engine::{
 };
 pub use input::{
     BrokerAccepted, BrokerCancelRejected, BrokerCancelled, BrokerExpired, BrokerFilled, BrokerRejected,
-    BrokerStateReported, CancelOrder, EngineConfig, MarketBar, MarketQuote, MarketTrade, OperatorAction,
-    OperatorCommand, ReportedOrder, ReportedPosition, SessionEnded, SessionStarted, SubmitOrder, TimerTick,
+    BrokerStateReported, CancelOrder, EngineConfig, LiveOperatorCommand, MarketBar, MarketQuote, MarketTrade,
+    OperatorAction, OperatorCommand, ReportedOrder, ReportedPosition, SessionEnded, SessionStarted, SubmitOrder,
+    TimerTick,
 };
 pub use order::{
     CancelRejected, CancelRequested, OrderAccepted, OrderCancelled, OrderCreated, OrderDenied, OrderExpired,
@@ -100,6 +101,7 @@ events! {
     ReconciliationCompleted,
     FillInferred,
     ReconciliationFailed,
+    LiveOperatorCommand,
 }
 
 impl Payload for Event {
@@ -146,6 +148,7 @@ impl Event {
                 | Event::OperatorCommand(_)
                 | Event::SessionEnded(_)
                 | Event::BrokerStateReported(_)
+                | Event::LiveOperatorCommand(_)
         )
     }
 
@@ -186,7 +189,8 @@ impl Event {
             | Event::ReconciliationRequested(_)
             | Event::ReconciliationCompleted(_)
             | Event::FillInferred(_)
-            | Event::ReconciliationFailed(_) => None,
+            | Event::ReconciliationFailed(_)
+            | Event::LiveOperatorCommand(_) => None,
         }
     }
 
@@ -382,6 +386,11 @@ mod tests {
                 reason: "drift".into(),
             }),
             Event::ReconciliationFailed(ReconciliationFailed { reason: "too much".into() }),
+            Event::LiveOperatorCommand(LiveOperatorCommand {
+                operator: "ops".into(),
+                action: OperatorAction::Resume,
+                reason: "checked".into(),
+            }),
         ]
     }
 
@@ -389,7 +398,7 @@ mod tests {
     fn every_event_variant_round_trips_through_bincode_serde() {
         let events = every_variant();
         let indices: Vec<usize> = events.iter().map(variant_index).collect();
-        assert_eq!(indices, (0..35).collect::<Vec<_>>(), "one instance of every variant, in order");
+        assert_eq!(indices, (0..36).collect::<Vec<_>>(), "one instance of every variant, in order");
         for ev in events {
             let bytes = bincode::serde::encode_to_vec(&ev, bincode::config::standard()).unwrap();
             let (back, used): (Event, usize) =
@@ -456,6 +465,7 @@ mod tests {
             Event::ReconciliationCompleted(_) => 32,
             Event::FillInferred(_) => 33,
             Event::ReconciliationFailed(_) => 34,
+            Event::LiveOperatorCommand(_) => 35,
         }
     }
 

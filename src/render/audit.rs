@@ -223,6 +223,7 @@ fn detail(event: &Event) -> Option<String> {
         Event::EngineHalted(r) => Some(r.reason.clone()),
         Event::EngineResumed(r) => Some(r.reason.clone()),
         Event::OperatorCommand(c) => Some(format!("{:?} by {}: {}", c.action, c.operator, c.reason)),
+        Event::LiveOperatorCommand(c) => Some(format!("{:?} by {} (live): {}", c.action, c.operator, c.reason)),
         Event::MarketBar(b) => {
             Some(format!("{} o {} h {} l {} c {} v {}", b.symbol, b.open, b.high, b.low, b.close, b.volume))
         }

@@ -4,6 +4,8 @@
 //! - `sim`: the discrete-event loop in engine time.
 //! - `summary`: what a run prints.
 
+pub mod control;
+pub mod live;
 mod scenario;
 mod sim;
 pub mod snapshot;
@@ -50,6 +52,11 @@ pub struct RunOptions {
     /// is then an interrupted run; `blotter bench recovery` uses this).
     pub stop_at_seq: Option<u64>,
     pub after_durable: AfterDurable,
+    /// Requests from the control socket (`None`: no operator can reach the run).
+    pub control: Option<tokio::sync::mpsc::Receiver<control::ControlCall>>,
+    /// Wall time to wait before each input once past the journal being resumed (lets an
+    /// operator act on a simulation); never reaches the journal.
+    pub pace: Option<Duration>,
 }
 
 /// A finished run: the journal (closed writer), the engine's final state and figures.
@@ -109,7 +116,9 @@ where
     let from = core.last_seq();
     let expected = if initial.seq > from { Some(reader.records::<Event>(from + 1, initial.seq)?) } else { None };
     let writer = JournalWriter::<Event>::spawn(journal, WriterConfig::default());
-    let RunOptions { snapshot_every, stop_at_seq, after_durable } = options;
+    let RunOptions { snapshot_every, stop_at_seq, after_durable, control, pace } = options;
+    let journaled = live::journaled(&reader, from + 1, initial.seq)?;
+    let mut live = live::Live { journaled, calls: control, head: initial.seq, pace };
     if let Some((seq, hook)) = after_durable {
         let mut durable = writer.head();
         tokio::spawn(async move {
@@ -140,7 +149,8 @@ where
             return Ok(SimStats { last_seq: from, stopped: true, ..cursor.stats });
         }
         let inputs = (plan.bars, plan.commands);
-        let control = SimControl { end_ns, start: cursor, snapshots: Some(&mut snapshots), stop_at_seq };
+        let control =
+            SimControl { end_ns, start: cursor, snapshots: Some(&mut snapshots), stop_at_seq, live: Some(&mut live) };
         let stats = simulate(&engine, venue, inputs, on_bar, control).await?;
         if stats.stopped {
             return Ok(stats);

@@ -9,6 +9,8 @@
 
 use std::collections::VecDeque;
 
+use super::control::{ControlCall, ControlReply, Intervention};
+use super::live::Live;
 use super::snapshot::{Cursor, FORMAT, SimSnapshot, Snapshots};
 use crate::broker::{BrokerError, SimulatedVenue, Timed};
 use crate::engine::{Engine, Pending, RunError};
@@ -54,6 +56,8 @@ pub struct SimControl<'a> {
     pub snapshots: Option<&'a mut Snapshots>,
     /// Stop once the engine has decided this seq.
     pub stop_at_seq: Option<u64>,
+    /// Operator commands from outside the plan (none: the plan alone).
+    pub live: Option<&'a mut Live>,
 }
 
 /// The four sources, in tie-break order.
@@ -80,14 +84,19 @@ where
     V: SimulatedVenue + serde::Serialize,
     B: BarSource,
 {
-    let SimControl { end_ns, start, mut snapshots, stop_at_seq } = control;
+    let SimControl { end_ns, start, mut snapshots, stop_at_seq, mut live } = control;
     let sought =
         bars.fast_forward(start.bar_position.as_ref(), start.bars).map_err(|e| SimError::MarketData(Box::new(e)))?;
     let commands = commands.into_iter().skip(usize::try_from(start.commands).unwrap_or(usize::MAX)).collect();
     let stats = SimStats { sought, ..start.stats };
-    let mut sim = Sim { bars, next_bar: None, bars_done: false, commands, timer: start.timer, stats, decided: 0 };
+    let decided = engine.status().await?.last_seq;
+    let mut sim = Sim { bars, next_bar: None, bars_done: false, commands, timer: start.timer, stats, decided };
     let mut last: Option<Pending> = None;
-    while let Some((at, source)) = sim.next(venue, end_ns)? {
+    loop {
+        if let Some(live) = live.as_deref_mut() {
+            sim.intervene(engine, venue, live).await?;
+        }
+        let Some((at, source)) = sim.next(venue, end_ns)? else { break };
         match source {
             Source::Venue => {
                 while let Some(Timed { at_ns, item }) = venue.poll_report(at).await? {
@@ -199,6 +208,45 @@ impl<B: BarSource> Sim<B> {
         };
         let snapshot = SimSnapshot { format: FORMAT, seq, engine: state, venue, cursor };
         snapshots.save(&snapshot).map_err(|e| SimError::Run(e.into()))
+    }
+
+    /// Feeds the live commands due before the next input: the journaled ones a resumed run
+    /// re-decides at their seqs, then (once past the journal it resumes) the operators'
+    /// requests, each answered once durable. Waits the pace first, if any.
+    async fn intervene(
+        &mut self,
+        engine: &Engine,
+        venue: &mut impl SimulatedVenue,
+        live: &mut Live,
+    ) -> Result<(), SimError> {
+        while let Some((seq, ts_ns, command)) = live.due(self.decided) {
+            self.step(engine, venue, ts_ns, command.into()).await?;
+            debug_assert!(self.decided >= seq, "a journaled live command is fed again at its seq");
+        }
+        if !live.past_head(self.decided) {
+            return Ok(());
+        }
+        if let Some(pace) = live.pace {
+            tokio::time::sleep(pace).await;
+        }
+        let Some(calls) = live.calls.as_mut() else { return Ok(()) };
+        while let Ok(ControlCall { request, reply }) = calls.try_recv() {
+            let before = engine.status().await?;
+            if let Some(pending) = self.step(engine, venue, before.clock_ns, request.command().into()).await? {
+                pending.durable().await?;
+            }
+            let after = engine.status().await?;
+            let done = Intervention {
+                seq: before.last_seq + 1,
+                last_seq: after.last_seq,
+                ts_ns: before.clock_ns,
+                halted_before: before.halted,
+                halted_after: after.halted,
+            };
+            // An operator who went away misses the answer; the command stands (journaled).
+            let _ = reply.send(ControlReply::Done(done));
+        }
+        Ok(())
     }
 
     /// Feeds one input; sends the broker commands it released once they are durable. Returns
