@@ -147,13 +147,15 @@ fn open_ms(dir: &Path, from_checkpoint: bool) -> anyhow::Result<(f64, Option<u64
     Ok((elapsed, state.from_snapshot))
 }
 
-/// Reads, verifies and decodes every record without folding it: the floor under replay.
+/// Reads, verifies and decodes every record without folding it (the same pipelined reader
+/// as replay): the floor under replay.
 fn decode_only(journal: &Journal) -> anyhow::Result<u64> {
     let mut count = 0;
-    journal.reader().for_each(1, u64::MAX, |record| {
-        std::hint::black_box(replay::decode_event(&record)?);
-        count += 1;
-        Ok(std::ops::ControlFlow::Continue(()))
-    })?;
+    for block in journal.reader().decoded(1, u64::MAX, replay::decode_event)? {
+        for record in block? {
+            std::hint::black_box(record?);
+            count += 1;
+        }
+    }
     Ok(count)
 }

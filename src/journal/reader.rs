@@ -85,9 +85,13 @@ impl Reader {
         let start = guard(|| self.log.range(block::key(0)..=block::key(from_seq)).next_back().transpose())?
             .and_then(|(key, _)| block::seq_of_key(&key))
             .unwrap_or(1);
-        let (expected, prev) = if start == 1 { (Some(1), Some(self.h0)) } else { (None, None) };
+        let links = if start == 1 {
+            Links { expected: Some(1), prev: Some(self.h0) }
+        } else {
+            Links { expected: None, prev: None }
+        };
         let iter = self.log.range(block::key(start)..=block::key(u64::MAX));
-        Ok(Blocks { source: Source::Inline(Box::new(iter)), expected, prev, upto, done: upto < from_seq })
+        Ok(Blocks { source: Source::Inline(Box::new(iter)), links, upto, done: upto < from_seq })
     }
 
     /// Like [`Reader::blocks`], but reads and verifies blocks (CRC, chain) on a second
@@ -98,32 +102,45 @@ impl Reader {
         if blocks.done {
             return Ok(blocks);
         }
-        let (tx, rx) = std::sync::mpsc::sync_channel(PREFETCH_BLOCKS);
-        let prefetch = Prefetch { rx: Some(rx), thread: None };
-        let Source::Inline(mut iter) = std::mem::replace(&mut blocks.source, Source::Prefetched(prefetch)) else {
+        let Source::Inline(iter) = std::mem::replace(&mut blocks.source, Source::Done) else {
             unreachable!("blocks() reads inline")
         };
-        let thread = std::thread::Builder::new()
-            .name("blotter-journal-prefetch".into())
-            .spawn(move || {
-                loop {
-                    let next = read_block(&mut iter, upto).transpose();
-                    let stop = !matches!(next, Some(Ok(_)));
-                    if let Some(item) = next
-                        && tx.send(item).is_err()
-                    {
-                        return;
-                    }
-                    if stop {
-                        return;
-                    }
-                }
-            })
-            .map_err(|e| super::error::JournalError::Storage(format!("cannot start the prefetch thread: {e}")))?;
-        if let Source::Prefetched(prefetch) = &mut blocks.source {
-            prefetch.thread = Some(thread);
-        }
+        blocks.source = Source::Prefetched(Prefetch::spawn(*iter, upto, |_| Ok(()))?);
         Ok(blocks)
+    }
+
+    /// The records in `from_seq..=upto`, a verified block at a time, each record decoded by
+    /// `decode` on the prefetch thread (which also verifies): a replay folds on one core
+    /// while the other reads, verifies and decodes ahead. Links between blocks are checked
+    /// here, in order.
+    pub fn decoded<T: Send + 'static>(
+        &self,
+        from_seq: u64,
+        upto: u64,
+        decode: fn(&RecordRef<'_>) -> Result<T, Corruption>,
+    ) -> Result<Decoded<T>> {
+        let mut blocks = self.blocks(from_seq, upto)?;
+        let links = blocks.links;
+        let Source::Inline(iter) = std::mem::replace(&mut blocks.source, Source::Done) else {
+            unreachable!("blocks() reads inline")
+        };
+        if blocks.done {
+            return Ok(Decoded { prefetch: None, links, done: true });
+        }
+        let from_seq = from_seq.max(1);
+        let prefetch = Prefetch::spawn(*iter, upto, move |block| {
+            let mut decoded = Vec::with_capacity(block.header.count as usize);
+            for record in block.records().filter(|record| (from_seq..=upto).contains(&record.seq)) {
+                let record = decode(&record);
+                let failed = record.is_err();
+                decoded.push(record);
+                if failed {
+                    break; // reported when the caller gets there, as if decoded in its turn
+                }
+            }
+            Ok(decoded)
+        })?;
+        Ok(Decoded { prefetch: Some(prefetch), links, done: false })
     }
 
     /// Calls `f` with every record in `from_seq..=upto`, verified, in order, until `f` breaks.
@@ -194,23 +211,123 @@ pub const PREFETCH_BLOCKS: usize = 2;
 
 enum Source {
     Inline(Box<sled::Iter>),
-    Prefetched(Prefetch),
+    Prefetched(Prefetch<()>),
+    Done,
 }
+
+/// A verified block and what the prefetch thread made of it.
+type Prefetched<T> = Result<(VerifiedBlock, T)>;
 
 /// The prefetch thread and its channel. Dropping it disconnects the channel (waking the
 /// thread if it waits to send) and joins the thread, so no thread is ever left inside sled
 /// (a process exiting under it crashed in sled's teardown).
-struct Prefetch {
-    rx: Option<std::sync::mpsc::Receiver<Result<VerifiedBlock>>>,
+struct Prefetch<T> {
+    rx: Option<std::sync::mpsc::Receiver<Prefetched<T>>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
-impl Drop for Prefetch {
+impl<T: Send + 'static> Prefetch<T> {
+    /// Reads and verifies the blocks of `iter` up to `upto` on a new thread, applies `work`
+    /// to each and sends both, up to [`PREFETCH_BLOCKS`] ahead. It sends its error (if any)
+    /// last, then stops.
+    fn spawn(
+        mut iter: sled::Iter,
+        upto: u64,
+        mut work: impl FnMut(&VerifiedBlock) -> Result<T> + Send + 'static,
+    ) -> Result<Prefetch<T>> {
+        let (tx, rx) = std::sync::mpsc::sync_channel(PREFETCH_BLOCKS);
+        let thread = std::thread::Builder::new()
+            .name("blotter-journal-prefetch".into())
+            .spawn(move || {
+                loop {
+                    let next = read_block(&mut iter, upto)
+                        .and_then(|block| block.map(|block| work(&block).map(|done| (block, done))).transpose())
+                        .transpose();
+                    let stop = !matches!(next, Some(Ok(_)));
+                    if let Some(item) = next
+                        && tx.send(item).is_err()
+                    {
+                        return;
+                    }
+                    if stop {
+                        return;
+                    }
+                }
+            })
+            .map_err(|e| super::error::JournalError::Storage(format!("cannot start the prefetch thread: {e}")))?;
+        Ok(Prefetch { rx: Some(rx), thread: Some(thread) })
+    }
+
+    /// The next block, or `None` once the thread finished (it sends its error first).
+    fn next(&mut self) -> Result<Option<(VerifiedBlock, T)>> {
+        match &self.rx {
+            Some(rx) => rx.recv().ok().transpose(),
+            None => Ok(None),
+        }
+    }
+}
+
+impl<T> Drop for Prefetch<T> {
     fn drop(&mut self) {
         drop(self.rx.take());
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
+    }
+}
+
+/// The order checks between consecutive blocks: gapless seqs and the chain's link.
+#[derive(Debug, Clone, Copy)]
+struct Links {
+    expected: Option<u64>,
+    prev: Option<ChainHash>,
+}
+
+impl Links {
+    fn check(&mut self, block: &VerifiedBlock) -> Result<()> {
+        if let Some(expected) = self.expected
+            && block.header.first_seq != expected
+        {
+            let kind = CorruptionKind::SeqGap { expected, found: block.header.first_seq };
+            return Err(Corruption::new(Location::Seq(expected), kind).into());
+        }
+        if let Some(prev) = self.prev
+            && block.header.prev_hash != prev
+        {
+            return Err(Corruption::new(Location::Seq(block.header.first_seq), CorruptionKind::ChainBroken).into());
+        }
+        let last = block.last();
+        self.expected = Some(last.seq + 1);
+        self.prev = Some(last.hash);
+        Ok(())
+    }
+}
+
+/// Decoded records a block at a time, each block ending at its first record that does not
+/// decode; see [`Reader::decoded`].
+pub struct Decoded<T: Send + 'static> {
+    prefetch: Option<Prefetch<Vec<Result<T, Corruption>>>>,
+    links: Links,
+    done: bool,
+}
+
+impl<T: Send + 'static> Iterator for Decoded<T> {
+    type Item = Result<Vec<Result<T, Corruption>>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let next = match self.prefetch.as_mut().map(Prefetch::next).transpose() {
+            Ok(Some(Some((block, decoded)))) => self.links.check(&block).map(|()| Some(decoded)),
+            Ok(_) => Ok(None),
+            Err(error) => Err(error),
+        };
+        let next = next.transpose();
+        if !matches!(next, Some(Ok(_))) {
+            self.done = true;
+        }
+        next
     }
 }
 
@@ -229,8 +346,7 @@ fn read_block(iter: &mut sled::Iter, upto: u64) -> Result<Option<VerifiedBlock>>
 /// Iterator over verified blocks; see [`Reader::blocks`].
 pub struct Blocks {
     source: Source,
-    expected: Option<u64>,
-    prev: Option<ChainHash>,
+    links: Links,
     upto: u64,
     done: bool,
 }
@@ -239,25 +355,11 @@ impl Blocks {
     fn next_block(&mut self) -> Result<Option<VerifiedBlock>> {
         let next = match &mut self.source {
             Source::Inline(iter) => read_block(iter, self.upto)?,
-            // A closed channel means the thread finished: it sends its error before stopping.
-            Source::Prefetched(Prefetch { rx: Some(rx), .. }) => rx.recv().ok().transpose()?,
-            Source::Prefetched(_) => None,
+            Source::Prefetched(prefetch) => prefetch.next()?.map(|(block, ())| block),
+            Source::Done => None,
         };
         let Some(block) = next else { return Ok(None) };
-        if let Some(expected) = self.expected
-            && block.header.first_seq != expected
-        {
-            let kind = CorruptionKind::SeqGap { expected, found: block.header.first_seq };
-            return Err(Corruption::new(Location::Seq(expected), kind).into());
-        }
-        if let Some(prev) = self.prev
-            && block.header.prev_hash != prev
-        {
-            return Err(Corruption::new(Location::Seq(block.header.first_seq), CorruptionKind::ChainBroken).into());
-        }
-        let last = block.last();
-        self.expected = Some(last.seq + 1);
-        self.prev = Some(last.hash);
+        self.links.check(&block)?;
         Ok(Some(block))
     }
 }

@@ -7,8 +7,6 @@
 
 pub mod checkpoint;
 
-use std::ops::ControlFlow;
-
 use thiserror::Error;
 
 use crate::event::Event;
@@ -127,28 +125,24 @@ fn fold(
     if state.at.seq >= upto {
         return Ok(state);
     }
-    let mut failure: Option<ReplayError> = None;
-    journal.reader().for_each(state.at.seq + 1, upto, |record| {
-        let Record { envelope, payload, hash } = decode_event(&record)?;
-        if let Until::Time(limit) = until
-            && envelope.ts_ns > limit
-        {
-            return Ok(ControlFlow::Break(()));
+    // Records are read, verified and decoded a block ahead on the reader's thread; this
+    // thread only folds.
+    for block in journal.reader().decoded(state.at.seq + 1, upto, decode_event)? {
+        for record in block? {
+            let Record { envelope, payload, hash } = record?;
+            if let Until::Time(limit) = until
+                && envelope.ts_ns > limit
+            {
+                return Ok(state);
+            }
+            state.views.apply(&envelope, &payload)?;
+            inspect(&envelope, &payload, &hash, &state.views);
+            state.at = Head { seq: envelope.seq, hash };
+            state.ts_ns = Some(envelope.ts_ns);
+            state.folded += 1;
         }
-        if let Err(violation) = state.views.apply(&envelope, &payload) {
-            failure = Some(violation.into());
-            return Ok(ControlFlow::Break(()));
-        }
-        inspect(&envelope, &payload, &hash, &state.views);
-        state.at = Head { seq: envelope.seq, hash };
-        state.ts_ns = Some(envelope.ts_ns);
-        state.folded += 1;
-        Ok(ControlFlow::Continue(()))
-    })?;
-    match failure {
-        Some(error) => Err(error),
-        None => Ok(state),
     }
+    Ok(state)
 }
 
 /// Decodes one verified record as an [`Event`], refusing a schema newer than this build.

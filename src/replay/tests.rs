@@ -2,6 +2,7 @@ use super::*;
 use crate::event::OrderSubmitted;
 use crate::event::synthetic::Lifecycles;
 use crate::journal::{Draft, Genesis, OpenOptions};
+use std::ops::ControlFlow;
 
 const EVENTS: usize = 3_000;
 
