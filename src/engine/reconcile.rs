@@ -4,7 +4,12 @@
 //!
 //! - Orders: an order open at the broker but not working locally is `MissingLocal`; one working
 //!   locally (acknowledged, not yet finished) but not open at the broker is `MissingBroker`;
-//!   open on both sides with different leaves is `QuantityMismatch`. Reported, not adjusted.
+//!   open on both sides with different leaves is `QuantityMismatch`. Within thresholds, a
+//!   `MissingBroker` order is closed locally with `OrderCancelled` (the broker, the source of
+//!   truth, no longer works it; any quantity it traded shows in the position adjustment).
+//!   The others are reported only: an order the engine never created has no strategy or
+//!   terms to book it under, and an order's leaves move only with the fills that moved it
+//!   (the position adjustment books the quantity).
 //! - Positions, per symbol (local: the sum over strategies): one side flat is `MissingLocal` or
 //!   `MissingBroker`, both open and different is `QuantityMismatch`.
 //! - Within thresholds (at most `recon_max_missing_positions` missing positions, every
@@ -19,7 +24,7 @@ use rust_decimal::Decimal;
 use super::state::EngineState;
 use crate::domain::{OrderStatus, Side};
 use crate::event::{
-    BrokerStateReported, Discrepancy, DiscrepancyKind, Event, FillInferred, ReconciliationCompleted,
+    BrokerStateReported, Discrepancy, DiscrepancyKind, Event, FillInferred, OrderCancelled, ReconciliationCompleted,
     ReconciliationFailed, ReconciliationOutcome,
 };
 
@@ -28,10 +33,10 @@ pub const RECONCILIATION_STRATEGY: &str = "reconciliation";
 
 /// The decisions a broker state report calls for. `input_seq` names the inferred fills.
 pub fn reconcile(state: &EngineState, report: &BrokerStateReported, input_seq: u64) -> Vec<Event> {
-    let mut discrepancies = order_discrepancies(state, report);
+    let orders = order_discrepancies(state, report);
     let positions = position_discrepancies(state, report);
     let failure = breach(state, &positions);
-    discrepancies.extend(positions.iter().cloned());
+    let discrepancies: Vec<Discrepancy> = orders.iter().chain(&positions).cloned().collect();
     let outcome = match (&failure, discrepancies.is_empty()) {
         (Some(_), _) => ReconciliationOutcome::Failed,
         (None, true) => ReconciliationOutcome::InSync,
@@ -40,15 +45,27 @@ pub fn reconcile(state: &EngineState, report: &BrokerStateReported, input_seq: u
     let mut events = vec![Event::from(ReconciliationCompleted { discrepancies, outcome })];
     match failure {
         Some(reason) => events.push(ReconciliationFailed { reason }.into()),
-        None => events.extend(positions.iter().enumerate().filter_map(|(n, d)| adjustment(state, d, input_seq, n + 1))),
+        None => {
+            events.extend(orders.iter().filter_map(|d| close_order(state, d)));
+            events.extend(positions.iter().enumerate().filter_map(|(n, d)| adjustment(state, d, input_seq, n + 1)));
+        }
     }
     events
 }
 
+/// Closes locally (`OrderCancelled`) an order the broker does not have open.
+fn close_order(state: &EngineState, d: &Discrepancy) -> Option<Event> {
+    let id = d.subject.strip_prefix("order:").filter(|_| d.kind == DiscrepancyKind::MissingBroker)?;
+    let event = Event::from(OrderCancelled { client_order_id: id.into() });
+    state.views.oms.check(&event).is_ok().then_some(event)
+}
+
+/// Acknowledged by the broker and not finished: what it should report open.
+fn working(status: OrderStatus) -> bool {
+    matches!(status, OrderStatus::Accepted | OrderStatus::PartiallyFilled | OrderStatus::PendingCancel)
+}
+
 fn order_discrepancies(state: &EngineState, report: &BrokerStateReported) -> Vec<Discrepancy> {
-    let working = |status: OrderStatus| {
-        matches!(status, OrderStatus::Accepted | OrderStatus::PartiallyFilled | OrderStatus::PendingCancel)
-    };
     let local: BTreeMap<&str, Decimal> = state
         .views
         .oms

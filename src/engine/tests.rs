@@ -278,10 +278,11 @@ fn reconciliation_in_sync_changes_nothing() {
 #[test]
 fn reconciliation_within_thresholds_adjusts_positions_to_the_broker() {
     let mut core = core_with_book();
-    // 4.17% drift (within 5%), an unknown order at the broker, our working order missing there,
-    // and a position only the broker has.
+    // 4.17% drift (within 5%), an unknown order at the broker, our working order missing there
+    // (closed locally), and a position only the broker has.
     let d = core.handle(T0, broker_state(&[("6E", 96), ("ES", 2)], &[("x", 3)])).unwrap();
-    assert_eq!(types(&d), ["BrokerStateReported", "ReconciliationCompleted", "FillInferred", "FillInferred"]);
+    let expected = ["BrokerStateReported", "ReconciliationCompleted", "OrderCancelled", "FillInferred", "FillInferred"];
+    assert_eq!(types(&d), expected);
     let Event::ReconciliationCompleted(done) = &d.records[1].1 else { panic!() };
     let kinds: Vec<_> = done.discrepancies.iter().map(|d| (d.kind, d.subject.as_str())).collect();
     use DiscrepancyKind::*;
@@ -295,7 +296,14 @@ fn reconciliation_within_thresholds_adjusts_positions_to_the_broker() {
         ]
     );
     assert_eq!(done.outcome, ReconciliationOutcome::Adjusted);
-    let Event::FillInferred(adjust) = &d.records[2].1 else { panic!() };
+    let b = core.state().order(&"b".into()).unwrap();
+    assert_eq!(
+        (b.status, b.leaves_qty),
+        (OrderStatus::Cancelled, Decimal::ZERO),
+        "closed: the broker does not work it"
+    );
+    assert!(core.state().order(&"x".into()).is_none(), "an order the engine never created is reported only");
+    let Event::FillInferred(adjust) = &d.records[3].1 else { panic!() };
     assert_eq!((adjust.fill_id.as_str(), adjust.side, adjust.qty), ("recon-16-1", Side::Sell, Decimal::from(4)));
     let net: Decimal = core.state().views.positions.iter().filter(|p| p.symbol == "6E").map(|p| p.net_qty).sum();
     assert_eq!(net, Decimal::from(96), "local now matches the broker");
