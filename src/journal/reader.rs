@@ -102,10 +102,8 @@ impl Reader {
         if blocks.done {
             return Ok(blocks);
         }
-        let Source::Inline(iter) = std::mem::replace(&mut blocks.source, Source::Done) else {
-            unreachable!("blocks() reads inline")
-        };
-        blocks.source = Source::Prefetched(Prefetch::spawn(*iter, upto, |_| Ok(()))?);
+        let iter = blocks.take_inline();
+        blocks.source = Source::Prefetched(Prefetch::spawn(iter, upto, |_| Ok(()))?);
         Ok(blocks)
     }
 
@@ -120,15 +118,12 @@ impl Reader {
         decode: fn(&RecordRef<'_>) -> Result<T, Corruption>,
     ) -> Result<Decoded<T>> {
         let mut blocks = self.blocks(from_seq, upto)?;
-        let links = blocks.links;
-        let Source::Inline(iter) = std::mem::replace(&mut blocks.source, Source::Done) else {
-            unreachable!("blocks() reads inline")
-        };
+        let (links, iter) = (blocks.links, blocks.take_inline());
         if blocks.done {
             return Ok(Decoded { prefetch: None, links, done: true });
         }
         let from_seq = from_seq.max(1);
-        let prefetch = Prefetch::spawn(*iter, upto, move |block| {
+        let prefetch = Prefetch::spawn(iter, upto, move |block| {
             let mut decoded = Vec::with_capacity(block.header.count as usize);
             for record in block.records().filter(|record| (from_seq..=upto).contains(&record.seq)) {
                 let record = decode(&record);
@@ -352,6 +347,14 @@ pub struct Blocks {
 }
 
 impl Blocks {
+    /// The sled iterator of a fresh [`Reader::blocks`], for a prefetch thread to take over.
+    fn take_inline(&mut self) -> sled::Iter {
+        match std::mem::replace(&mut self.source, Source::Done) {
+            Source::Inline(iter) => *iter,
+            _ => unreachable!("Reader::blocks reads inline"),
+        }
+    }
+
     fn next_block(&mut self) -> Result<Option<VerifiedBlock>> {
         let next = match &mut self.source {
             Source::Inline(iter) => read_block(iter, self.upto)?,

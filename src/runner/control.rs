@@ -20,7 +20,7 @@ use tokio::net::UnixListener;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use crate::event::{LiveOperatorCommand, OperatorAction};
+use crate::event::LiveOperatorCommand;
 
 /// The socket's file name inside the journal folder.
 pub const SOCKET: &str = "control.sock";
@@ -31,30 +31,18 @@ const QUEUE: usize = 16;
 /// How long the server waits for a connected client to send its request.
 const READ_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// An operator's request to a running engine.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ControlRequest {
-    pub operator: String,
-    pub action: OperatorAction,
-    pub reason: String,
-}
+/// An operator's request to a running engine: the very command the run journals.
+pub type ControlRequest = LiveOperatorCommand;
 
-impl ControlRequest {
-    /// Why the request cannot be journaled, if it cannot.
-    fn problem(&self) -> Option<&'static str> {
-        if self.operator.trim().is_empty() {
-            return Some("operator must not be empty");
-        }
-        if self.reason.trim().is_empty() {
-            return Some("reason must not be empty");
-        }
-        None
+/// Why `request` cannot be journaled, if it cannot.
+fn problem(request: &ControlRequest) -> Option<&'static str> {
+    if request.operator.trim().is_empty() {
+        return Some("operator must not be empty");
     }
-
-    pub fn command(&self) -> LiveOperatorCommand {
-        LiveOperatorCommand { operator: self.operator.clone(), action: self.action, reason: self.reason.clone() }
+    if request.reason.trim().is_empty() {
+        return Some("reason must not be empty");
     }
+    None
 }
 
 /// The engine's answer.
@@ -144,7 +132,7 @@ async fn read_request(read: tokio::net::unix::OwnedReadHalf) -> Result<ControlRe
         return Err(format!("a request is one JSON line of at most {MAX_REQUEST_BYTES} bytes"));
     }
     let request: ControlRequest = serde_json::from_str(&line).map_err(|e| format!("bad request: {e}"))?;
-    match request.problem() {
+    match problem(&request) {
         Some(problem) => Err(format!("bad request: {problem}")),
         None => Ok(request),
     }
@@ -202,6 +190,7 @@ pub fn call(dir: &Path, request: &ControlRequest, timeout: Duration) -> Result<C
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::OperatorAction;
 
     fn request(action: OperatorAction) -> ControlRequest {
         ControlRequest { operator: "ops".into(), action, reason: "drill".into() }

@@ -232,7 +232,7 @@ impl<B: BarSource> Sim<B> {
         let Some(calls) = live.calls.as_mut() else { return Ok(()) };
         while let Ok(ControlCall { request, reply }) = calls.try_recv() {
             let before = engine.status().await?;
-            if let Some(pending) = self.step(engine, venue, before.clock_ns, request.command().into()).await? {
+            if let Some(pending) = self.step(engine, venue, before.clock_ns, request.into()).await? {
                 pending.durable().await?;
             }
             let after = engine.status().await?;
