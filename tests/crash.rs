@@ -1,6 +1,7 @@
 //! Crash test: a child process appends continuously and prints every acknowledged
 //! `seq hash`; we SIGKILL it at seeded random moments, reopen, verify, and check that every
-//! acknowledged record is present with the acknowledged hash.
+//! acknowledged record is present with the acknowledged hash. Segments are small, so the
+//! writer keeps starting new ones and kills land during that too.
 
 use std::io::Read;
 use std::process::{Command, Stdio};
@@ -29,7 +30,7 @@ fn every_acknowledged_record_survives_sigkill() {
     const KILLS: usize = 24;
     for round in 0..KILLS {
         let mut child = Command::new(env!("CARGO_BIN_EXE_blotter"))
-            .args(["__crash-writer", "--journal"])
+            .args(["__crash-writer", "--segment-bytes", "16384", "--journal"])
             .arg(&journal_dir)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -68,4 +69,6 @@ fn every_acknowledged_record_survives_sigkill() {
         assert!(acknowledged.len() >= before, "acknowledgements only grow");
     }
     assert!(acknowledged.len() > KILLS * 10, "the writer made progress: {} acknowledged", acknowledged.len());
+    let segments = std::fs::read_dir(journal_dir.join("store")).unwrap().count();
+    assert!(segments > KILLS, "the writer rolled segments ({segments}), so kills fell between and during rolls");
 }

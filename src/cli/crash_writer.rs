@@ -16,10 +16,16 @@ pub struct Args {
     /// Producer tasks appending concurrently.
     #[arg(long, default_value_t = 4)]
     producers: u64,
+    /// Segment size (block bytes), small in the crash test so kills also land while the
+    /// writer starts a new segment.
+    #[arg(long)]
+    segment_bytes: Option<u64>,
 }
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let journal = Journal::open_or_create(&args.journal, &Genesis::new(Some(0)), &OpenOptions::default())?;
+    let mut options = OpenOptions::default();
+    options.store.segment_bytes = args.segment_bytes.unwrap_or(options.store.segment_bytes);
+    let journal = Journal::open_or_create(&args.journal, &Genesis::new(Some(0)), &options)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     runtime.block_on(async {
         let config = WriterConfig { max_batch: 64, ..WriterConfig::default() };

@@ -64,7 +64,10 @@ fn replace_previous_demo(dir: &Path) -> anyhow::Result<()> {
     if origin.as_deref() != Some(ORIGIN) {
         bail!("{} holds a journal the demo did not make; use another --journal", dir.display());
     }
-    for path in [layout.store(), layout.witness(), layout.lock_file()] {
+    for path in [layout.store(), layout.snapshots(), layout.witness(), layout.lock_file()] {
+        if !path.exists() {
+            continue;
+        }
         if path.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) }
             .with_context(|| format!("removing the previous demo journal at {}", path.display()))?;
     }

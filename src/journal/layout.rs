@@ -3,7 +3,8 @@
 //! ```text
 //! DIR/LOCK    exclusive lock held by the one process that has the journal open
 //! DIR/HEAD    head witness (see `witness.rs`)
-//! DIR/store/  the sled database: tree `log` (genesis, head, blocks), tree `snapshots`
+//! DIR/store/      the sled databases, one per segment of seqs (see `segments.rs`)
+//! DIR/snapshots/  projection checkpoints, one file each (see `snapshot.rs`)
 //! ```
 //! Other files in DIR (a README) are left alone.
 
@@ -26,6 +27,10 @@ impl Layout {
         self.dir.join("store")
     }
 
+    pub fn snapshots(&self) -> PathBuf {
+        self.dir.join("snapshots")
+    }
+
     pub fn witness(&self) -> PathBuf {
         self.dir.join("HEAD")
     }
@@ -36,7 +41,7 @@ impl Layout {
 
     /// Whether a journal has been created here (its store exists).
     pub fn exists(&self) -> bool {
-        self.store().join("db").is_file()
+        super::segments::Segments::exist(&self.store())
     }
 
     /// Takes the exclusive lock; a second holder (another process, or another open in this

@@ -4,7 +4,7 @@
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use uuid::Uuid;
 
@@ -17,13 +17,11 @@ use super::genesis::Genesis;
 use super::head::Head;
 use super::layout::Layout;
 use super::reader::Reader;
+use super::segments::{GENESIS_KEY, HEAD_KEY, Segments};
 use super::snapshot::SnapshotStore;
-use super::storage::{self, StoreOptions, guard};
+use super::storage::{StoreOptions, guard};
 use super::verify::{self, VerifyReport};
 use super::witness::{self, Witness};
-
-pub(crate) const GENESIS_KEY: &[u8] = b"G";
-pub(crate) const HEAD_KEY: &[u8] = b"H";
 
 /// The most bytes one block may hold; larger batches are refused by [`Batch::push`].
 pub const MAX_BLOCK_BYTES: usize = 32 << 20;
@@ -55,8 +53,7 @@ pub struct Committed {
 
 pub struct Journal {
     layout: Layout,
-    pub(super) db: sled::Db,
-    pub(super) log: sled::Tree,
+    pub(super) segments: Arc<Segments>,
     genesis: Genesis,
     h0: ChainHash,
     /// The head of everything staged in sled; equal to the durable head whenever no
@@ -69,31 +66,50 @@ pub struct Journal {
 /// The step that makes staged blocks durable: sled flush, then the witness. Shared with the
 /// writer's flusher thread. Set-once `failed` makes the whole journal fail-stop.
 pub(super) struct Durability {
-    db: sled::Db,
-    log: sled::Tree,
+    segments: Arc<Segments>,
+    active: Mutex<Active>,
+    genesis: Vec<u8>,
     pub(super) witness: Witness,
     failed: OnceLock<String>,
 }
 
+/// The segment being written: its handles, the bytes it holds and the last head written.
+struct Active {
+    db: sled::Db,
+    log: sled::Tree,
+    bytes: u64,
+    head: Head,
+}
+
 impl Durability {
-    pub(super) fn new(db: sled::Db, log: sled::Tree, witness: Witness) -> Arc<Durability> {
-        Arc::new(Durability { db, log, witness, failed: OnceLock::new() })
+    pub(super) fn new(segments: Arc<Segments>, genesis: Vec<u8>, head: Head, witness: Witness) -> Result<Arc<Durability>> {
+        let (segment, db, log) = segments.newest()?;
+        let bytes = super::layout::bytes_on_disk(segment.path()).unwrap_or(0);
+        let active = Mutex::new(Active { db, log, bytes, head });
+        Ok(Arc::new(Durability { segments, active, genesis, witness, failed: OnceLock::new() }))
     }
 
     /// Writes each block with its head in one atomic sled batch, in order, then flushes
-    /// once and records the last head in the witness. On failure the journal is failed
-    /// for good and nothing of `blocks` may be acknowledged.
+    /// once and records the last head in the witness. A segment that has reached its size
+    /// is sealed first and a new one started. On failure the journal is failed for good
+    /// and nothing of `blocks` may be acknowledged.
     pub(super) fn write(&self, blocks: &[&Prepared]) -> Result<()> {
         self.refuse_if_failed()?;
-        let result = blocks
-            .iter()
-            .try_for_each(|prepared| {
-                let mut write = sled::Batch::default();
-                write.insert(&block::key(prepared.first_seq)[..], prepared.bytes.as_slice());
-                write.insert(HEAD_KEY, &prepared.head.encode()[..]);
-                guard(|| self.log.apply_batch(write))
+        let mut active = self.active.lock().unwrap_or_else(|p| p.into_inner());
+        let result = self
+            .roll_if_full(&mut active)
+            .and_then(|()| {
+                blocks.iter().try_for_each(|prepared| {
+                    let mut write = sled::Batch::default();
+                    write.insert(&block::key(prepared.first_seq)[..], prepared.bytes.as_slice());
+                    write.insert(HEAD_KEY, &prepared.head.encode()[..]);
+                    guard(|| active.log.apply_batch(write))?;
+                    active.bytes += prepared.bytes.len() as u64;
+                    active.head = prepared.head;
+                    Ok(())
+                })
             })
-            .and_then(|()| guard(|| self.db.flush()))
+            .and_then(|()| guard(|| active.db.flush()))
             .and_then(|_| match blocks.last() {
                 Some(last) => self.witness.write(&last.head),
                 None => Ok(()),
@@ -102,6 +118,24 @@ impl Durability {
             self.fail(error.to_string());
         }
         result
+    }
+
+    /// Starts a new segment after the last head written once the active one holds
+    /// `segment_bytes` (so opening stays bounded: only the newest segment is read at open).
+    fn roll_if_full(&self, active: &mut Active) -> Result<()> {
+        if active.bytes < self.segments.options().segment_bytes {
+            return Ok(());
+        }
+        self.segments.roll(&self.genesis, &active.head)?;
+        let (_, db, log) = self.segments.newest()?;
+        *active = Active { db, log, bytes: 0, head: active.head };
+        Ok(())
+    }
+
+    /// Flushes the active segment (a clean close).
+    fn flush(&self) -> Result<()> {
+        let active = self.active.lock().unwrap_or_else(|p| p.into_inner());
+        guard(|| active.db.flush()).map(|_| ())
     }
 
     pub(super) fn fail(&self, reason: String) {
@@ -141,17 +175,11 @@ impl Journal {
         let genesis_bytes = genesis.encode()?;
         let h0 = genesis.hash()?;
         let head = Head { seq: 0, hash: h0 };
-        let db = storage::open_db(&layout.store(), &options.store)?;
-        let log = guard(|| db.open_tree(storage::LOG_TREE))?;
-        let mut batch = sled::Batch::default();
-        batch.insert(GENESIS_KEY, genesis_bytes);
-        batch.insert(HEAD_KEY, &head.encode()[..]);
-        guard(|| log.apply_batch(batch))?;
-        guard(|| db.flush())?;
+        let segments = Arc::new(Segments::create(&layout.store(), &options.store, &genesis_bytes, &head)?);
         let (witness, _) = Witness::open(layout.witness())?;
         witness.write_synced(&head)?;
-        let durability = Durability::new(db.clone(), log.clone(), witness);
-        Ok(Journal { layout, db, log, genesis: genesis.clone(), h0, head, durability, _lock: lock })
+        let durability = Durability::new(segments.clone(), genesis_bytes, head, witness)?;
+        Ok(Journal { layout, segments, genesis: genesis.clone(), h0, head, durability, _lock: lock })
     }
 
     /// Opens an existing journal, checking it as `options.check` says. Corruption is an
@@ -162,15 +190,21 @@ impl Journal {
         if !layout.exists() {
             return Err(JournalError::NotFound(layout.dir.clone()));
         }
-        let db = storage::open_db(&layout.store(), &options.store)?;
-        let log = guard(|| db.open_tree(storage::LOG_TREE))?;
+        let segments = Segments::open(&layout.store(), &options.store)?
+            .ok_or_else(|| JournalError::NotFound(layout.dir.clone()))?;
+        let segments = Arc::new(segments);
+        let (newest, _, log) = segments.newest()?;
         let genesis_bytes = guard(|| log.get(GENESIS_KEY))?
             .ok_or_else(|| Corruption::new(Location::Genesis, CorruptionKind::Missing("genesis record")))?;
         let (genesis, h0) = Genesis::decode(&genesis_bytes)?;
         let head_bytes = guard(|| log.get(HEAD_KEY))?
             .ok_or_else(|| Corruption::new(Location::Head, CorruptionKind::Missing("head record")))?;
         let head = Head::decode(&head_bytes, Location::Head)?;
-        let reader = Reader::new(log.clone(), h0);
+        if head.seq + 1 < newest.first_seq {
+            let what = format!("the segment from seq {} has head seq {}", newest.first_seq, head.seq);
+            return Err(Corruption::new(Location::Head, CorruptionKind::HeadMismatch(what)).into());
+        }
+        let reader = Reader::new(segments.clone(), h0);
         match options.check {
             OpenCheck::Full => {
                 verify::scan(&reader, &head)?;
@@ -180,8 +214,8 @@ impl Journal {
         let (witness, said) = Witness::open(layout.witness())?;
         witness::check(said, &head, |seq| reader.hash_at(seq))?;
         witness.write(&head)?;
-        let durability = Durability::new(db.clone(), log.clone(), witness);
-        Ok(Journal { layout, db, log, genesis, h0, head, durability, _lock: lock })
+        let durability = Durability::new(segments.clone(), genesis_bytes.to_vec(), head, witness)?;
+        Ok(Journal { layout, segments, genesis, h0, head, durability, _lock: lock })
     }
 
     /// Opens the journal in `dir`, creating it with `genesis` if there is none. An existing
@@ -219,13 +253,12 @@ impl Journal {
 
     /// A reader over everything committed.
     pub fn reader(&self) -> Reader {
-        Reader::new(self.log.clone(), self.h0)
+        Reader::new(self.segments.clone(), self.h0)
     }
 
     /// The projection-checkpoint store of this journal.
     pub fn snapshots(&self) -> Result<SnapshotStore> {
-        let tree = guard(|| self.db.open_tree(storage::SNAPSHOT_TREE))?;
-        Ok(SnapshotStore::new(self.db.clone(), tree, self.reader()))
+        Ok(SnapshotStore::new(self.layout.snapshots(), self.reader()))
     }
 
     /// Scans the whole journal: framing, CRC, gapless seq, chain and head.
@@ -284,7 +317,7 @@ impl Drop for Journal {
     fn drop(&mut self) {
         if self.failure().is_none() {
             // Best effort: leave the witness synced on a clean close.
-            let _ = guard(|| self.db.flush()).and_then(|_| self.durability.witness.write_synced(&self.head));
+            let _ = self.durability.flush().and_then(|()| self.durability.witness.write_synced(&self.head));
         }
     }
 }

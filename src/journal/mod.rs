@@ -19,6 +19,7 @@ mod head;
 mod layout;
 mod log;
 mod reader;
+mod segments;
 mod snapshot;
 mod storage;
 mod verify;

@@ -8,6 +8,7 @@
 use std::collections::VecDeque;
 use std::marker::PhantomData;
 use std::ops::ControlFlow;
+use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 
@@ -16,6 +17,7 @@ use super::chain::ChainHash;
 use super::envelope::Record;
 use super::error::{Corruption, CorruptionKind, Location, Result};
 use super::head::Head;
+use super::segments::Segments;
 use super::storage::guard;
 
 /// A block whose every record has been verified.
@@ -66,13 +68,13 @@ impl VerifiedBlock {
 /// A cheap, cloneable handle for reading the journal.
 #[derive(Clone)]
 pub struct Reader {
-    log: sled::Tree,
+    segments: Arc<Segments>,
     h0: ChainHash,
 }
 
 impl Reader {
-    pub(crate) fn new(log: sled::Tree, h0: ChainHash) -> Reader {
-        Reader { log, h0 }
+    pub(crate) fn new(segments: Arc<Segments>, h0: ChainHash) -> Reader {
+        Reader { segments, h0 }
     }
 
     pub fn genesis_hash(&self) -> ChainHash {
@@ -82,16 +84,22 @@ impl Reader {
     /// Verified blocks holding seqs `from_seq..=upto`, in order.
     pub fn blocks(&self, from_seq: u64, upto: u64) -> Result<Blocks> {
         let from_seq = from_seq.max(1);
-        let start = guard(|| self.log.range(block::key(0)..=block::key(from_seq)).next_back().transpose())?
-            .and_then(|(key, _)| block::seq_of_key(&key))
-            .unwrap_or(1);
+        let index = self.segments.holding(from_seq);
+        let segment = self.segments.get(index).expect("a journal has a segment");
+        let tree = self.segments.tree(index)?.expect("the segment exists");
+        let start = guard(|| tree.range(block::key(0)..=block::key(from_seq)).next_back().transpose())?
+            .and_then(|(key, _)| block::seq_of_key(&key));
+        // Without a block at or below `from_seq`, the segment's first block must start it.
+        let start = start.unwrap_or(segment.first_seq);
         let links = if start == 1 {
             Links { expected: Some(1), prev: Some(self.h0) }
+        } else if start == segment.first_seq {
+            Links { expected: Some(start), prev: None }
         } else {
             Links { expected: None, prev: None }
         };
-        let iter = self.log.range(block::key(start)..=block::key(u64::MAX));
-        Ok(Blocks { source: Source::Inline(Box::new(iter)), links, upto, done: upto < from_seq })
+        let cursor = Cursor { segments: self.segments.clone(), index, iter: self.segments.blocks_of(index, start)? };
+        Ok(Blocks { source: Source::Inline(Box::new(cursor)), links, upto, done: upto < from_seq })
     }
 
     /// Like [`Reader::blocks`], but reads and verifies blocks (CRC, chain) on a second
@@ -188,24 +196,45 @@ impl Reader {
         Ok(found)
     }
 
-    /// The last block, verified.
+    /// The last block, verified (in the newest segment that has one).
     pub fn last_block(&self) -> Result<Option<VerifiedBlock>> {
-        let last = guard(|| self.log.range(block::key(0)..=block::key(u64::MAX)).next_back().transpose())?;
-        match last {
-            None => Ok(None),
-            Some((key, bytes)) => {
+        for index in (0..self.segments.len()).rev() {
+            let Some(tree) = self.segments.tree(index)? else { continue };
+            let last = guard(|| tree.range(block::key(0)..=block::key(u64::MAX)).next_back().transpose())?;
+            if let Some((key, bytes)) = last {
                 let seq = block::seq_of_key(&key).expect("range holds block keys");
-                Ok(Some(VerifiedBlock::verify(seq, bytes)?))
+                return Ok(Some(VerifiedBlock::verify(seq, bytes)?));
             }
         }
+        Ok(None)
     }
 }
 
 /// Blocks verified ahead by the prefetch thread.
 pub const PREFETCH_BLOCKS: usize = 2;
 
+/// The stored blocks in key order, from one segment into the next.
+pub(super) struct Cursor {
+    segments: Arc<Segments>,
+    index: usize,
+    iter: Option<sled::Iter>,
+}
+
+impl Cursor {
+    fn next(&mut self) -> Result<Option<(sled::IVec, sled::IVec)>> {
+        loop {
+            let Some(iter) = self.iter.as_mut() else { return Ok(None) };
+            if let Some(entry) = guard(|| iter.next().transpose())? {
+                return Ok(Some(entry));
+            }
+            self.index += 1;
+            self.iter = self.segments.blocks_of(self.index, 0)?;
+        }
+    }
+}
+
 enum Source {
-    Inline(Box<sled::Iter>),
+    Inline(Box<Cursor>),
     Prefetched(Prefetch<()>),
     Done,
 }
@@ -226,7 +255,7 @@ impl<T: Send + 'static> Prefetch<T> {
     /// to each and sends both, up to [`PREFETCH_BLOCKS`] ahead. It sends its error (if any)
     /// last, then stops.
     fn spawn(
-        mut iter: sled::Iter,
+        mut iter: Cursor,
         upto: u64,
         mut work: impl FnMut(&VerifiedBlock) -> Result<T> + Send + 'static,
     ) -> Result<Prefetch<T>> {
@@ -327,8 +356,8 @@ impl<T: Send + 'static> Iterator for Decoded<T> {
 }
 
 /// Reads and verifies the next block at or below `upto` (each block on its own).
-fn read_block(iter: &mut sled::Iter, upto: u64) -> Result<Option<VerifiedBlock>> {
-    let Some((key, bytes)) = guard(|| iter.next().transpose())? else { return Ok(None) };
+fn read_block(iter: &mut Cursor, upto: u64) -> Result<Option<VerifiedBlock>> {
+    let Some((key, bytes)) = iter.next()? else { return Ok(None) };
     let Some(key_seq) = block::seq_of_key(&key) else {
         return Err(Corruption::new(Location::Storage, CorruptionKind::Framing("malformed block key".into())).into());
     };
@@ -347,8 +376,8 @@ pub struct Blocks {
 }
 
 impl Blocks {
-    /// The sled iterator of a fresh [`Reader::blocks`], for a prefetch thread to take over.
-    fn take_inline(&mut self) -> sled::Iter {
+    /// The cursor of a fresh [`Reader::blocks`], for a prefetch thread to take over.
+    fn take_inline(&mut self) -> Cursor {
         match std::mem::replace(&mut self.source, Source::Done) {
             Source::Inline(iter) => *iter,
             _ => unreachable!("Reader::blocks reads inline"),

@@ -12,16 +12,19 @@ pub struct StoreOptions {
     /// sled's page cache (its default is 1 GiB). Blocks are read once during replay, so a
     /// small cache loses little.
     pub cache_capacity: u64,
+    /// Bytes of blocks after which the writer seals the segment it writes and starts a new
+    /// one (a reopened segment counts its size on disk). Opening a journal reads its newest
+    /// segment's sled log, so this bounds the time to open.
+    pub segment_bytes: u64,
 }
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        StoreOptions { cache_capacity: 64 * 1024 * 1024 }
+        StoreOptions { cache_capacity: 64 * 1024 * 1024, segment_bytes: 64 * 1024 * 1024 }
     }
 }
 
 pub const LOG_TREE: &str = "log";
-pub const SNAPSHOT_TREE: &str = "snapshots";
 
 /// Opens (or creates) the sled database at `path`. The journal flushes explicitly after
 /// every batch, so sled's background flusher is off: nothing is written that the journal

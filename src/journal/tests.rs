@@ -156,6 +156,31 @@ fn snapshots_load_the_newest_valid_one_at_or_below_a_seq() {
 }
 
 #[test]
+fn a_damaged_or_torn_snapshot_file_is_skipped_and_an_older_one_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut journal = create(dir.path());
+    let committed = journal.append(&(1..=10).map(draft).collect::<Vec<_>>()).unwrap();
+    let store = journal.snapshots().unwrap();
+    let at = |seq: u64| Head { seq, hash: committed[seq as usize - 1].hash };
+    store.save("views", at(3), b"three").unwrap();
+    store.save("views", at(8), b"eight").unwrap();
+    let folder = Layout::new(dir.path()).snapshots().join("views");
+    let newest = folder.join(format!("{:020}.snap", 8));
+    let mut bytes = std::fs::read(&newest).unwrap();
+    *bytes.last_mut().unwrap() ^= 1;
+    std::fs::write(&newest, &bytes).unwrap();
+    assert_eq!(store.load_latest("views", 10).unwrap().map(|s| s.seq), Some(3), "a flipped bit fails the CRC");
+    std::fs::write(&newest, b"SNP").unwrap();
+    assert_eq!(store.load_latest("views", 10).unwrap().map(|s| s.seq), Some(3), "a torn file is skipped");
+    // A save interrupted before its rename leaves a .tmp: never loaded, removed by prune.
+    std::fs::write(folder.join(format!("{:020}.tmp", 9)), b"partial").unwrap();
+    assert_eq!(store.seqs("views").unwrap(), vec![3, 8]);
+    store.prune("views", 5).unwrap();
+    assert!(!folder.join(format!("{:020}.tmp", 9)).exists());
+    assert!(matches!(store.save("../x", at(3), b"x"), Err(JournalError::Invalid(_))), "names are plain words");
+}
+
+#[test]
 fn a_failed_batch_member_is_refused_alone() {
     let dir = tempfile::tempdir().unwrap();
     let mut journal = create(dir.path());
@@ -236,8 +261,9 @@ async fn after_a_write_failure_every_append_is_refused() {
     let mut journal = create(dir.path());
     journal.append(&[draft(1)]).unwrap();
     // Writes to /dev/full fail with ENOSPC: the commit's last durable step fails.
-    let (db, tree) = (journal.db.clone(), journal.log.clone());
-    journal.durability = log::Durability::new(db, tree, witness::Witness::open("/dev/full".into()).unwrap().0);
+    let full = witness::Witness::open("/dev/full".into()).unwrap().0;
+    let genesis = journal.genesis().encode().unwrap();
+    journal.durability = log::Durability::new(journal.segments.clone(), genesis, journal.head(), full).unwrap();
     let writer = JournalWriter::<Opaque>::spawn(journal, WriterConfig::default());
     let appender = writer.appender();
     let first = appender.append(draft(2)).await.unwrap_err();
@@ -253,4 +279,92 @@ async fn after_a_write_failure_every_append_is_refused() {
     // What reached sled unacknowledged may or may not be there; the journal stays consistent.
     let reopened = Journal::open(dir.path(), &OpenOptions::default()).unwrap();
     assert!(reopened.verify().unwrap().events <= 3);
+}
+
+/// A journal whose segments hold about `bytes` of blocks each.
+fn create_segmented(dir: &std::path::Path, bytes: u64) -> Journal {
+    let mut options = OpenOptions::default();
+    options.store.segment_bytes = bytes;
+    Journal::create(dir, &Genesis::new(Some(1)), &options).unwrap()
+}
+
+fn segment_dirs(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<_> = std::fs::read_dir(Layout::new(dir).store())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn segments_roll_by_size_and_read_verify_and_reopen_as_one_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut journal = create_segmented(dir.path(), 600);
+    let mut committed = Vec::new();
+    for b in 0..30u64 {
+        committed.extend(journal.append(&(b * 7 + 1..=b * 7 + 7).map(draft).collect::<Vec<_>>()).unwrap());
+    }
+    let segments = segment_dirs(dir.path());
+    assert!(segments.len() > 5, "rolled into {segments:?}");
+    assert_eq!(segments[0], format!("{:020}", 1));
+    assert!(segments.iter().all(|name| (name.parse::<u64>().unwrap() - 1) % 7 == 0), "blocks never span segments");
+    assert_eq!(journal.verify().unwrap().events, 210);
+    let reader = journal.reader();
+    for c in &committed {
+        assert_eq!(reader.hash_at(c.seq).unwrap(), Some(c.hash));
+    }
+    let tail: Vec<_> = reader.records::<Opaque>(50, 120).unwrap().map(|r| r.unwrap().envelope.seq).collect();
+    assert_eq!(tail, (50..=120).collect::<Vec<_>>());
+    let head = journal.head();
+    drop((reader, journal));
+    // A reopen opens only the newest segment; reading and verifying open the others.
+    let journal = Journal::open(dir.path(), &OpenOptions { check: OpenCheck::Tail, ..Default::default() }).unwrap();
+    assert_eq!(journal.head(), head);
+    assert_eq!(all(&journal).len(), 210);
+    assert_eq!(all(&journal)[99].payload, draft(100).payload);
+    drop(journal);
+    let journal = Journal::open(dir.path(), &OpenOptions::default()).unwrap();
+    assert_eq!(journal.verify().unwrap().head, head);
+}
+
+#[test]
+fn a_missing_segment_is_a_seq_gap_and_a_torn_segment_creation_is_discarded() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut journal = create_segmented(dir.path(), 600);
+    for b in 0..12u64 {
+        journal.append(&(b * 7 + 1..=b * 7 + 7).map(draft).collect::<Vec<_>>()).unwrap();
+    }
+    drop(journal);
+    let segments = segment_dirs(dir.path());
+    let store = Layout::new(dir.path()).store();
+    // A segment creation interrupted before its rename leaves a .tmp folder: removed at open.
+    std::fs::create_dir(store.join("00000000000000009999.tmp")).unwrap();
+    drop(Journal::open(dir.path(), &OpenOptions::default()).unwrap());
+    assert_eq!(segment_dirs(dir.path()), segments);
+    std::fs::remove_dir_all(store.join(&segments[1])).unwrap();
+    let err = Journal::open(dir.path(), &OpenOptions::default()).unwrap_err();
+    let first_lost = segments[1].parse::<u64>().unwrap();
+    assert_eq!(err.corruption().map(|c| c.location.clone()), Some(Location::Seq(first_lost)), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_writer_rolls_segments_and_a_follower_reads_across_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = create_segmented(dir.path(), 2_000);
+    let reader = journal.reader();
+    let writer = JournalWriter::<Opaque>::spawn(journal, WriterConfig { max_batch: 16, ..WriterConfig::default() });
+    let mut follower = Follower::<Opaque>::new(reader, writer.head(), 1);
+    let appender = writer.appender();
+    for seq in 1..=400 {
+        appender.append(draft(seq)).await.unwrap();
+    }
+    for seq in 1..=400 {
+        let record = follower.next().await.unwrap().expect("record");
+        assert_eq!((record.envelope.seq, record.payload), (seq, draft(seq).payload));
+    }
+    drop(appender);
+    let journal = writer.close().await.unwrap();
+    assert!(segment_dirs(dir.path()).len() > 3);
+    assert_eq!(journal.verify().unwrap().events, 400);
 }
