@@ -28,6 +28,11 @@ pub struct RecoveryBench {
     pub events: u64,
     pub order_every: u64,
     pub snapshot_every: u64,
+    /// Where to build the journal (a temporary directory by default). If it already holds
+    /// one this bench built, the build is skipped and only the recovery measured: handy for
+    /// profiling, though that open is cheaper than the first one after a build (sled then
+    /// already has its own snapshot of the newest segment).
+    pub dir: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -50,19 +55,22 @@ impl RecoveryBench {
     pub fn run(&self) -> anyhow::Result<RecoveryBenchReport> {
         anyhow::ensure!(self.events > 0 && self.order_every > 0, "--events and --order-every must be positive");
         let scratch = tempfile::tempdir()?;
-        let dir = scratch.path().join("recovery");
+        let dir = self.dir.clone().unwrap_or_else(|| scratch.path().join("recovery"));
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
         let build = Instant::now();
-        let journal = Journal::create(&dir, &Genesis::new(Some(1)), &OpenOptions::default())?;
-        // Stop just before the next snapshot would be due: the worst case, a full interval of
-        // tail to re-simulate.
-        let every = self.snapshot_every.max(1);
-        let stop = self.events.div_ceil(every) * every + every - 1;
-        let options = RunOptions { snapshot_every: self.snapshot_every, stop_at_seq: Some(stop), ..Default::default() };
-        let built = runtime.block_on(run(journal, self.plan(), &mut venue(), |_| {}, options))?;
+        let head = if crate::journal::Layout::new(&dir).exists() {
+            Journal::open(&dir, &OpenOptions { check: OpenCheck::Tail, ..Default::default() })?.head()
+        } else {
+            let journal = Journal::create(&dir, &Genesis::new(Some(1)), &OpenOptions::default())?;
+            // Stop just before the next snapshot would be due: the worst case, a full
+            // interval of tail to re-simulate.
+            let every = self.snapshot_every.max(1);
+            let stop = self.events.div_ceil(every) * every + every - 1;
+            let options =
+                RunOptions { snapshot_every: self.snapshot_every, stop_at_seq: Some(stop), ..Default::default() };
+            runtime.block_on(run(journal, self.plan(), &mut venue(), |_| {}, options))?.head
+        };
         let build_s = build.elapsed().as_secs_f64();
-        let head = built.head;
-        drop(built);
 
         let start = Instant::now();
         let journal = Journal::open(&dir, &OpenOptions { check: OpenCheck::Tail, ..Default::default() })?;

@@ -58,6 +58,10 @@ pub enum Bench {
         order_every: u64,
         #[arg(long, default_value_t = crate::runner::snapshot::DEFAULT_EVERY)]
         snapshot_every: u64,
+        /// Build the journal here (default: a temporary directory); if it already holds one
+        /// this bench built, only the recovery is measured again.
+        #[arg(long)]
+        journal: Option<std::path::PathBuf>,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
@@ -95,8 +99,13 @@ pub fn run(bench: &Bench) -> anyhow::Result<ExitCode> {
             let report = EngineBench { lifecycles: *lifecycles, window: *window }.run()?;
             print_report(*format, &report.table(), &report)?;
         }
-        Bench::Recovery { events, order_every, snapshot_every, format } => {
-            let bench = RecoveryBench { events: *events, order_every: *order_every, snapshot_every: *snapshot_every };
+        Bench::Recovery { events, order_every, snapshot_every, journal, format } => {
+            let bench = RecoveryBench {
+                events: *events,
+                order_every: *order_every,
+                snapshot_every: *snapshot_every,
+                dir: journal.clone(),
+            };
             let report = bench.run()?;
             print_report(*format, &report.table(), &report)?;
         }

@@ -82,7 +82,12 @@ struct Active {
 }
 
 impl Durability {
-    pub(super) fn new(segments: Arc<Segments>, genesis: Vec<u8>, head: Head, witness: Witness) -> Result<Arc<Durability>> {
+    pub(super) fn new(
+        segments: Arc<Segments>,
+        genesis: Vec<u8>,
+        head: Head,
+        witness: Witness,
+    ) -> Result<Arc<Durability>> {
         let (segment, db, log) = segments.newest()?;
         let bytes = super::layout::bytes_on_disk(segment.path()).unwrap_or(0);
         let active = Mutex::new(Active { db, log, bytes, head });
