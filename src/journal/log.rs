@@ -131,9 +131,12 @@ impl Durability {
         if active.bytes < self.segments.options().segment_bytes {
             return Ok(());
         }
+        let started = std::time::Instant::now();
         self.segments.roll(&self.genesis, &active.head)?;
         let (_, db, log) = self.segments.newest()?;
         *active = Active { db, log, bytes: 0, head: active.head };
+        let took_us = started.elapsed().as_micros() as u64;
+        tracing::debug!(after_seq = active.head.seq, took_us, "sealed the segment, started a new one");
         Ok(())
     }
 
@@ -323,6 +326,7 @@ impl Drop for Journal {
         if self.failure().is_none() {
             // Best effort: leave the witness synced on a clean close.
             let _ = self.durability.flush().and_then(|()| self.durability.witness.write_synced(&self.head));
+            self.segments.settle();
         }
     }
 }

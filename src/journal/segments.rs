@@ -31,16 +31,38 @@ pub(crate) const HEAD_KEY: &[u8] = b"H";
 /// The cache of a sealed segment: it is only ever read in order, once per scan.
 const SEALED_CACHE: u64 = 8 << 20;
 
+/// How long settling waits for other handles of a sealed segment to close.
+const SETTLE_WAIT: std::time::Duration = std::time::Duration::from_millis(50);
+
 /// One segment: its first seq and, once opened, its sled handles.
 pub(crate) struct Segment {
     pub first_seq: u64,
     path: PathBuf,
     open: Mutex<Option<(sled::Db, sled::Tree)>>,
+    /// Written by this process and not reopened since: sled has no snapshot of it yet.
+    unsettled: std::sync::atomic::AtomicBool,
 }
 
 impl Segment {
-    fn new(first_seq: u64, path: PathBuf, open: Option<(sled::Db, sled::Tree)>) -> Arc<Segment> {
-        Arc::new(Segment { first_seq, path, open: Mutex::new(open) })
+    fn new(first_seq: u64, path: PathBuf, open: Option<(sled::Db, sled::Tree)>, written: bool) -> Arc<Segment> {
+        let unsettled = std::sync::atomic::AtomicBool::new(written);
+        Arc::new(Segment { first_seq, path, open: Mutex::new(open), unsettled })
+    }
+
+    /// Closes and reopens the segment once, so sled writes its own snapshot of it and later
+    /// opens do not re-read its whole log. Gives up (leaving it for the next open to pay)
+    /// if a reader still holds it.
+    fn settle(&self, options: &StoreOptions) {
+        use std::sync::atomic::Ordering;
+        if !self.unsettled.swap(false, Ordering::AcqRel) {
+            return;
+        }
+        let mut open = self.open.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        drop(open.take());
+        match storage::open_db_within(&self.path, options, SETTLE_WAIT) {
+            Ok(db) => drop(db),
+            Err(error) => tracing::debug!(path = %self.path.display(), %error, "segment left unsettled"),
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -106,7 +128,7 @@ impl Segments {
             .map(|&first_seq| {
                 let path = root.join(name_of(first_seq));
                 let handles = if first_seq == newest { Some(open_log(&path, options)?) } else { None };
-                Ok(Segment::new(first_seq, path, handles))
+                Ok(Segment::new(first_seq, path, handles, false))
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(Some(Segments { root: root.to_path_buf(), options: options.clone(), list: RwLock::new(list) }))
@@ -173,8 +195,24 @@ impl Segments {
         std::fs::rename(&tmp, &path).map_err(|e| JournalError::io(&path, e))?;
         std::fs::File::open(&self.root).and_then(|dir| dir.sync_all()).map_err(|e| JournalError::io(&self.root, e))?;
         let handles = open_log(&path, &self.options)?;
-        self.list.write().unwrap_or_else(|p| p.into_inner()).push(Segment::new(first_seq, path, Some(handles)));
+        let mut list = self.list.write().unwrap_or_else(|p| p.into_inner());
+        if let Some(sealed) = list.last() {
+            sealed.unsettled.store(true, std::sync::atomic::Ordering::Release);
+        }
+        list.push(Segment::new(first_seq, path, Some(handles), false));
         Ok(())
+    }
+
+    /// Settles every segment this process sealed (see [`Segment::settle`]); a clean close
+    /// calls it, so the next open and replay of this journal read no sled log in full.
+    pub fn settle(&self) {
+        let sealed: Vec<_> = {
+            let list = self.list.read().unwrap_or_else(|p| p.into_inner());
+            list[..list.len().saturating_sub(1)].to_vec()
+        };
+        for (index, segment) in sealed.iter().enumerate() {
+            segment.settle(&self.sealed_options(index));
+        }
     }
 
     /// The sled iterator over the blocks of segment `index` from block key `from` on.

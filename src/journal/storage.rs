@@ -20,7 +20,7 @@ pub struct StoreOptions {
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        StoreOptions { cache_capacity: 64 * 1024 * 1024, segment_bytes: 64 * 1024 * 1024 }
+        StoreOptions { cache_capacity: 64 * 1024 * 1024, segment_bytes: 32 * 1024 * 1024 }
     }
 }
 
@@ -30,6 +30,11 @@ pub const LOG_TREE: &str = "log";
 /// every batch, so sled's background flusher is off: nothing is written that the journal
 /// did not ask for.
 pub fn open_db(path: &Path, options: &StoreOptions) -> Result<sled::Db> {
+    open_db_within(path, options, LOCK_RELEASE_WAIT)
+}
+
+/// [`open_db`], waiting at most `wait` for this process's previous instance to let go.
+pub fn open_db_within(path: &Path, options: &StoreOptions, wait: std::time::Duration) -> Result<sled::Db> {
     let config = sled::Config::new()
         .path(path)
         .cache_capacity(options.cache_capacity)
@@ -38,7 +43,7 @@ pub fn open_db(path: &Path, options: &StoreOptions) -> Result<sled::Db> {
     // sled releases its file lock asynchronously after a Db is dropped (its background
     // threads hold the file a moment longer). We hold DIR/LOCK, so a sled lock conflict can
     // only be this process's previous instance going away: wait for it, bounded.
-    let deadline = std::time::Instant::now() + LOCK_RELEASE_WAIT;
+    let deadline = std::time::Instant::now() + wait;
     loop {
         match guard(|| config.open()) {
             Err(JournalError::Storage(message))

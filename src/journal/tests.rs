@@ -317,7 +317,21 @@ fn segments_roll_by_size_and_read_verify_and_reopen_as_one_journal() {
     let tail: Vec<_> = reader.records::<Opaque>(50, 120).unwrap().map(|r| r.unwrap().envelope.seq).collect();
     assert_eq!(tail, (50..=120).collect::<Vec<_>>());
     let head = journal.head();
+    // A clean close settles the sealed segments: sled snapshots each one anew, so the next
+    // open of it reads only its snapshot, not its whole log.
+    let snaps = |segment: &str| -> Vec<String> {
+        let folder = Layout::new(dir.path()).store().join(segment);
+        let mut names: Vec<_> = std::fs::read_dir(folder)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.starts_with("snap."))
+            .collect();
+        names.sort();
+        names
+    };
+    let before = snaps(&segments[0]);
     drop((reader, journal));
+    assert_ne!(snaps(&segments[0]), before, "the first segment was reopened and snapshotted by sled");
     // A reopen opens only the newest segment; reading and verifying open the others.
     let journal = Journal::open(dir.path(), &OpenOptions { check: OpenCheck::Tail, ..Default::default() }).unwrap();
     assert_eq!(journal.head(), head);
