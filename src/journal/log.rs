@@ -326,7 +326,11 @@ impl Drop for Journal {
         if self.failure().is_none() {
             // Best effort: leave the witness synced on a clean close.
             let _ = self.durability.flush().and_then(|()| self.durability.witness.write_synced(&self.head));
-            self.segments.settle();
+            // Settle only when no reader holds the segments (the journal and its durability
+            // step are the two holders left): settling closes sealed segments' handles.
+            if Arc::strong_count(&self.segments) == 2 {
+                self.segments.settle();
+            }
         }
     }
 }

@@ -51,7 +51,7 @@ impl Segment {
 
     /// Closes and reopens the segment once, so sled writes its own snapshot of it and later
     /// opens do not re-read its whole log. Gives up (leaving it for the next open to pay)
-    /// if a reader still holds it.
+    /// if its database is still held elsewhere; callers settle only when no reader exists.
     fn settle(&self, options: &StoreOptions) {
         use std::sync::atomic::Ordering;
         if !self.unsettled.swap(false, Ordering::AcqRel) {

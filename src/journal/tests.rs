@@ -134,15 +134,22 @@ fn a_witness_naming_another_record_is_corruption_and_a_missing_one_too() {
     assert_eq!(err.corruption().map(|c| c.location.clone()), Some(Location::Witness));
 }
 
+/// A journal of 10 records with `views` checkpoints "three" and "eight" at those seqs.
+fn with_two_checkpoints(dir: &std::path::Path) -> (Journal, SnapshotStore, Vec<Committed>) {
+    let mut journal = create(dir);
+    let committed = journal.append(&(1..=10).map(draft).collect::<Vec<_>>()).unwrap();
+    let store = journal.snapshots().unwrap();
+    for (seq, data) in [(3, b"three".as_slice()), (8, b"eight".as_slice())] {
+        store.save("views", Head { seq, hash: committed[seq as usize - 1].hash }, data).unwrap();
+    }
+    (journal, store, committed)
+}
+
 #[test]
 fn snapshots_load_the_newest_valid_one_at_or_below_a_seq() {
     let dir = tempfile::tempdir().unwrap();
-    let mut journal = create(dir.path());
-    let committed = journal.append(&(1..=10).map(draft).collect::<Vec<_>>()).unwrap();
-    let store = journal.snapshots().unwrap();
+    let (_journal, store, committed) = with_two_checkpoints(dir.path());
     let at = |seq: u64| Head { seq, hash: committed[seq as usize - 1].hash };
-    store.save("views", at(3), b"three").unwrap();
-    store.save("views", at(8), b"eight").unwrap();
     store.save("other", at(9), b"nine").unwrap();
     let load = |seq| store.load_latest("views", seq).unwrap().map(|s| (s.seq, s.data));
     assert_eq!(load(10), Some((8, b"eight".to_vec())));
@@ -158,12 +165,8 @@ fn snapshots_load_the_newest_valid_one_at_or_below_a_seq() {
 #[test]
 fn a_damaged_or_torn_snapshot_file_is_skipped_and_an_older_one_used() {
     let dir = tempfile::tempdir().unwrap();
-    let mut journal = create(dir.path());
-    let committed = journal.append(&(1..=10).map(draft).collect::<Vec<_>>()).unwrap();
-    let store = journal.snapshots().unwrap();
+    let (_journal, store, committed) = with_two_checkpoints(dir.path());
     let at = |seq: u64| Head { seq, hash: committed[seq as usize - 1].hash };
-    store.save("views", at(3), b"three").unwrap();
-    store.save("views", at(8), b"eight").unwrap();
     let folder = Layout::new(dir.path()).snapshots().join("views");
     let newest = folder.join(format!("{:020}.snap", 8));
     let mut bytes = std::fs::read(&newest).unwrap();
