@@ -44,6 +44,19 @@ impl Layout {
         super::segments::Segments::exist(&self.store())
     }
 
+    /// Refuses a journal written before the store was split into segments (one sled
+    /// database directly under `store/`): it is neither read nor written over.
+    pub fn refuse_unsegmented(&self) -> Result<()> {
+        if self.store().join("db").is_file() {
+            return Err(JournalError::Invalid(format!(
+                "{} holds a journal of an older blotter (one sled database in store/); export it \
+                 with that build and `blotter import` it here",
+                self.dir.display()
+            )));
+        }
+        Ok(())
+    }
+
     /// Takes the exclusive lock; a second holder (another process, or another open in this
     /// one) gets [`JournalError::Locked`]. Released when the returned file is dropped.
     ///

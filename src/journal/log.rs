@@ -177,6 +177,7 @@ impl Journal {
     pub fn create(dir: impl AsRef<Path>, genesis: &Genesis, options: &OpenOptions) -> Result<Journal> {
         let layout = Layout::new(dir.as_ref());
         let lock = layout.lock()?;
+        layout.refuse_unsegmented()?;
         if layout.exists() {
             return Err(JournalError::AlreadyExists(layout.dir.clone()));
         }
@@ -195,6 +196,7 @@ impl Journal {
     pub fn open(dir: impl AsRef<Path>, options: &OpenOptions) -> Result<Journal> {
         let layout = Layout::new(dir.as_ref());
         let lock = layout.lock()?;
+        layout.refuse_unsegmented()?;
         if !layout.exists() {
             return Err(JournalError::NotFound(layout.dir.clone()));
         }

@@ -385,3 +385,21 @@ async fn the_writer_rolls_segments_and_a_follower_reads_across_them() {
     assert!(segment_dirs(dir.path()).len() > 3);
     assert_eq!(journal.verify().unwrap().events, 400);
 }
+
+#[test]
+fn a_journal_of_the_single_database_layout_is_refused_not_written_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Layout::new(dir.path()).store();
+    std::fs::create_dir_all(&store).unwrap();
+    std::fs::write(store.join("db"), b"an older blotter's sled file").unwrap();
+    let genesis = Genesis::new(Some(1));
+    for result in [
+        Journal::create(dir.path(), &genesis, &OpenOptions::default()).map(drop),
+        Journal::open(dir.path(), &OpenOptions::default()).map(drop),
+        Journal::open_or_create(dir.path(), &genesis, &OpenOptions::default()).map(drop),
+    ] {
+        let err = result.unwrap_err();
+        assert!(err.to_string().contains("older blotter"), "{err}");
+    }
+    assert_eq!(std::fs::read_dir(&store).unwrap().count(), 1, "nothing was created beside it");
+}
