@@ -99,3 +99,45 @@ pub fn bytes_on_disk(path: &Path) -> std::io::Result<u64> {
     }
     Ok(total)
 }
+
+/// A file or folder name for `seq`: zero-padded to 20 digits, so names sort by seq.
+pub(crate) fn seq_name(seq: u64) -> String {
+    format!("{seq:020}")
+}
+
+/// What a folder of seq-named entries (segments, snapshots) holds.
+pub(crate) struct SeqListing {
+    /// The seqs of entries named `seq_name(seq) ‖ suffix`, ascending.
+    pub seqs: Vec<u64>,
+    /// Entries named `*.tmp`: what a crash left of an unfinished write.
+    pub leftovers: Vec<PathBuf>,
+}
+
+/// Lists `folder` (a missing folder holds nothing); other entries are ignored.
+pub(crate) fn list_seqs(folder: &Path, suffix: &str) -> Result<SeqListing> {
+    let mut listing = SeqListing { seqs: Vec::new(), leftovers: Vec::new() };
+    let entries = match std::fs::read_dir(folder) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(listing),
+        Err(e) => return Err(JournalError::io(folder, e)),
+    };
+    for entry in entries {
+        let entry = entry.map_err(|e| JournalError::io(folder, e))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".tmp") {
+            listing.leftovers.push(entry.path());
+        } else if let Some(digits) = name.strip_suffix(suffix)
+            && digits.len() == 20
+            && digits.bytes().all(|b| b.is_ascii_digit())
+        {
+            listing.seqs.extend(digits.parse::<u64>().ok());
+        }
+    }
+    listing.seqs.sort_unstable();
+    Ok(listing)
+}
+
+/// Makes a rename or removal in `folder` durable.
+pub(crate) fn sync_dir(folder: &Path) -> Result<()> {
+    File::open(folder).and_then(|dir| dir.sync_all()).map_err(|e| JournalError::io(folder, e))
+}

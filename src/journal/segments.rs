@@ -23,6 +23,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use super::block;
 use super::error::{JournalError, Result};
 use super::head::Head;
+use super::layout::{list_seqs, seq_name, sync_dir};
 use super::storage::{self, StoreOptions, guard};
 
 pub(crate) const GENESIS_KEY: &[u8] = b"G";
@@ -106,27 +107,16 @@ impl Segments {
     /// The segments in `root`; the newest is opened. Leftovers of an interrupted segment
     /// creation are removed. `None` if there is no segment.
     pub fn open(root: &Path, options: &StoreOptions) -> Result<Option<Segments>> {
-        let mut found = Vec::new();
-        let entries = match std::fs::read_dir(root) {
-            Ok(entries) => entries,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(JournalError::io(root, e)),
-        };
-        for entry in entries {
-            let entry = entry.map_err(|e| JournalError::io(root, e))?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if name.ends_with(".tmp") {
-                std::fs::remove_dir_all(entry.path()).map_err(|e| JournalError::io(entry.path(), e))?;
-            } else if let Some(first_seq) = parse_name(&name) {
-                found.push(first_seq);
-            }
+        let listing = list_seqs(root, "")?;
+        for leftover in &listing.leftovers {
+            std::fs::remove_dir_all(leftover).map_err(|e| JournalError::io(leftover, e))?;
         }
-        found.sort_unstable();
+        let found = listing.seqs;
         let Some(&newest) = found.last() else { return Ok(None) };
         let list = found
             .iter()
             .map(|&first_seq| {
-                let path = root.join(name_of(first_seq));
+                let path = root.join(seq_name(first_seq));
                 let handles = if first_seq == newest { Some(open_log(&path, options)?) } else { None };
                 Ok(Segment::new(first_seq, path, handles, false))
             })
@@ -136,7 +126,7 @@ impl Segments {
 
     /// Whether `root` holds a journal's first segment.
     pub fn exist(root: &Path) -> bool {
-        root.join(name_of(1)).join("db").is_file()
+        root.join(seq_name(1)).join("db").is_file()
     }
 
     pub fn options(&self) -> &StoreOptions {
@@ -177,8 +167,8 @@ impl Segments {
     /// Makes the segment that starts after `head`, whole or not at all, and appends it.
     fn add(&self, genesis: &[u8], head: &Head) -> Result<()> {
         let first_seq = head.seq + 1;
-        let path = self.root.join(name_of(first_seq));
-        let tmp = self.root.join(format!("{}.tmp", name_of(first_seq)));
+        let path = self.root.join(seq_name(first_seq));
+        let tmp = self.root.join(format!("{}.tmp", seq_name(first_seq)));
         if tmp.exists() {
             std::fs::remove_dir_all(&tmp).map_err(|e| JournalError::io(&tmp, e))?;
         }
@@ -193,7 +183,7 @@ impl Segments {
         // sled may still be closing its files in the background; they stay valid across
         // the rename, and opening the new path waits for its lock.
         std::fs::rename(&tmp, &path).map_err(|e| JournalError::io(&path, e))?;
-        std::fs::File::open(&self.root).and_then(|dir| dir.sync_all()).map_err(|e| JournalError::io(&self.root, e))?;
+        sync_dir(&self.root)?;
         let handles = open_log(&path, &self.options)?;
         let mut list = self.list.write().unwrap_or_else(|p| p.into_inner());
         if let Some(sealed) = list.last() {
@@ -242,13 +232,4 @@ fn open_log(path: &Path, options: &StoreOptions) -> Result<(sled::Db, sled::Tree
     let db = storage::open_db(path, options)?;
     let log = guard(|| db.open_tree(storage::LOG_TREE))?;
     Ok((db, log))
-}
-
-/// A segment's folder name: its first seq, zero-padded so names sort by seq.
-fn name_of(first_seq: u64) -> String {
-    format!("{first_seq:020}")
-}
-
-fn parse_name(name: &str) -> Option<u64> {
-    (name.len() == 20 && name.bytes().all(|b| b.is_ascii_digit())).then(|| name.parse().ok()).flatten()
 }

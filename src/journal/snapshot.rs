@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 use super::chain::ChainHash;
 use super::error::{JournalError, Result};
 use super::head::Head;
+use super::layout::{list_seqs, seq_name, sync_dir};
 use super::reader::Reader;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,7 +55,7 @@ impl SnapshotStore {
         fs::create_dir_all(&folder).map_err(|e| JournalError::io(&folder, e))?;
         let mut crc = crc32c::crc32c(&at.hash.0);
         crc = crc32c::crc32c_append(crc, data);
-        let tmp = folder.join(format!("{:020}.tmp", at.seq));
+        let tmp = folder.join(format!("{}.tmp", seq_name(at.seq)));
         let write = |file: &mut File| -> std::io::Result<()> {
             file.write_all(MAGIC)?;
             file.write_all(&crc.to_le_bytes())?;
@@ -87,36 +88,20 @@ impl SnapshotStore {
 
     /// The seqs at which `name` has snapshots, oldest first.
     pub fn seqs(&self, name: &str) -> Result<Vec<u64>> {
-        let folder = self.folder(name)?;
-        let entries = match fs::read_dir(&folder) {
-            Ok(entries) => entries,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(JournalError::io(&folder, e)),
-        };
-        let mut seqs = Vec::new();
-        for entry in entries {
-            let entry = entry.map_err(|e| JournalError::io(&folder, e))?;
-            let name = entry.file_name();
-            let seq = name.to_str().and_then(|n| n.strip_suffix(SUFFIX)).and_then(|n| n.parse::<u64>().ok());
-            seqs.extend(seq);
-        }
-        seqs.sort_unstable();
-        Ok(seqs)
+        Ok(list_seqs(&self.folder(name)?, SUFFIX)?.seqs)
     }
 
     /// Removes all but the newest `keep` snapshots of `name` (and any `.tmp` a crash left).
     pub fn prune(&self, name: &str, keep: usize) -> Result<usize> {
         let folder = self.folder(name)?;
-        let seqs = self.seqs(name)?;
-        let excess = seqs.len().saturating_sub(keep);
-        for seq in &seqs[..excess] {
+        let listing = list_seqs(&folder, SUFFIX)?;
+        let excess = listing.seqs.len().saturating_sub(keep);
+        for seq in &listing.seqs[..excess] {
             let path = file_of(&folder, *seq);
             fs::remove_file(&path).map_err(|e| JournalError::io(&path, e))?;
         }
-        if let Ok(entries) = fs::read_dir(&folder) {
-            for entry in entries.flatten().filter(|e| e.file_name().to_string_lossy().ends_with(".tmp")) {
-                let _ = fs::remove_file(entry.path());
-            }
+        for leftover in &listing.leftovers {
+            let _ = fs::remove_file(leftover);
         }
         if excess > 0 {
             sync_dir(&folder)?;
@@ -167,10 +152,5 @@ fn read(path: &Path) -> std::io::Result<(Option<[u8; HEADER]>, Vec<u8>)> {
 }
 
 fn file_of(folder: &Path, seq: u64) -> PathBuf {
-    folder.join(format!("{seq:020}{SUFFIX}"))
-}
-
-/// Makes a rename or removal in `folder` durable.
-fn sync_dir(folder: &Path) -> Result<()> {
-    File::open(folder).and_then(|dir| dir.sync_all()).map_err(|e| JournalError::io(folder, e))
+    folder.join(format!("{}{SUFFIX}", seq_name(seq)))
 }
