@@ -43,6 +43,7 @@ pub fn open_db_within(path: &Path, options: &StoreOptions, wait: std::time::Dura
     // sled releases its file lock asynchronously after a Db is dropped (its background
     // threads hold the file a moment longer). We hold DIR/LOCK, so a sled lock conflict can
     // only be this process's previous instance going away: wait for it, bounded.
+    remove_torn_snapshots(path)?;
     let deadline = std::time::Instant::now() + wait;
     loop {
         match guard(|| config.open()) {
@@ -54,6 +55,31 @@ pub fn open_db_within(path: &Path, options: &StoreOptions, wait: std::time::Dura
             other => return other,
         }
     }
+}
+
+/// Removes what a crash left of sled's own snapshot writes. sled 0.34 writes its snapshot on
+/// every open to `snap.LSN.generating`, fsyncs it and renames it to `snap.LSN`; but when it
+/// opens, it takes the last `snap.*` name as its newest snapshot, `.generating` included, and
+/// refuses to open ("corruption") if that file is torn. A `.generating` file is never a
+/// finished snapshot (the finished one has been renamed, and the previous one is kept until
+/// then), and no other instance is opening this database now (the journal lock excludes
+/// other processes; within this one, each segment is opened by one caller at a time), so
+/// removing it loses nothing: sled falls back to its previous snapshot and reads more log.
+fn remove_torn_snapshots(path: &Path) -> Result<()> {
+    let entries = match std::fs::read_dir(path) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(JournalError::io(path, e)),
+    };
+    for entry in entries {
+        let entry = entry.map_err(|e| JournalError::io(path, e))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with("snap.") && name.ends_with(".generating") {
+            tracing::warn!(file = %entry.path().display(), "removing a torn sled snapshot left by a crash");
+            std::fs::remove_file(entry.path()).map_err(|e| JournalError::io(entry.path(), e))?;
+        }
+    }
+    Ok(())
 }
 
 /// How long to wait for a previous sled instance of this process to release its lock.

@@ -403,3 +403,18 @@ fn a_journal_of_the_single_database_layout_is_refused_not_written_over() {
     }
     assert_eq!(std::fs::read_dir(&store).unwrap().count(), 1, "nothing was created beside it");
 }
+
+#[test]
+fn a_torn_sled_snapshot_left_by_a_crash_does_not_stop_the_next_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut journal = create(dir.path());
+    journal.append(&(1..=5).map(draft).collect::<Vec<_>>()).unwrap();
+    drop(journal);
+    // sled was killed while writing its open-time snapshot: it would take this torn file as
+    // its newest snapshot and refuse to open.
+    let segment = Layout::new(dir.path()).store().join(format!("{:020}", 1));
+    std::fs::write(segment.join("snap.FFFFFFFFFFFFFFFF.generating"), b"torn").unwrap();
+    let journal = Journal::open(dir.path(), &OpenOptions::default()).unwrap();
+    assert_eq!(journal.head().seq, 5);
+    assert!(!segment.join("snap.FFFFFFFFFFFFFFFF.generating").exists());
+}
