@@ -98,7 +98,8 @@ impl Reader {
         } else {
             Links { expected: None, prev: None }
         };
-        let cursor = Cursor { segments: self.segments.clone(), index, iter: self.segments.blocks_of(index, start)? };
+        let iter = self.segments.blocks_of(index, start)?;
+        let cursor = Cursor { segments: self.segments.clone(), index, iter, upto };
         Ok(Blocks { source: Source::Inline(Box::new(cursor)), links, upto, done: upto < from_seq })
     }
 
@@ -213,11 +214,13 @@ impl Reader {
 /// Blocks verified ahead by the prefetch thread.
 pub const PREFETCH_BLOCKS: usize = 2;
 
-/// The stored blocks in key order, from one segment into the next.
+/// The stored blocks in key order, from one segment into the next; a segment starting after
+/// `upto` is not opened (opening one can cost a read of its whole sled log).
 pub(super) struct Cursor {
     segments: Arc<Segments>,
     index: usize,
     iter: Option<sled::Iter>,
+    upto: u64,
 }
 
 impl Cursor {
@@ -228,7 +231,8 @@ impl Cursor {
                 return Ok(Some(entry));
             }
             self.index += 1;
-            self.iter = self.segments.blocks_of(self.index, 0)?;
+            let wanted = self.segments.get(self.index).is_some_and(|next| next.first_seq <= self.upto);
+            self.iter = if wanted { self.segments.blocks_of(self.index, 0)? } else { None };
         }
     }
 }
