@@ -69,8 +69,8 @@ fn a_live_kill_switch_is_journaled_denies_orders_and_resumes_exactly() {
         matches!(record(done.seq).payload, Event::LiveOperatorCommand(ref c) if c.action == OperatorAction::KillSwitch)
     );
     assert_eq!(record(done.seq + 1).payload.type_name(), "EngineHalted");
-    let orders = reference.state.views.oms.orders();
-    assert!(!orders.is_empty() && orders.values().all(|o| o.status == blotter::domain::OrderStatus::Denied));
+    let oms = &reference.state.views.oms;
+    assert!(!oms.is_empty() && oms.iter().all(|o| o.status == blotter::domain::OrderStatus::Denied));
     assert_eq!(rerun(&reference.journal).unwrap().1, reference.head, "verify --rerun reproduces live commands");
 
     // Stopped anywhere (before or after the snapshots), a run resumed without any operator

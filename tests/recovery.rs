@@ -54,7 +54,12 @@ fn reference(scenario: &Path, dir: &Path) -> Reference {
         match &record.payload {
             Event::CancelRequested(_) => pending_cancels.push(seq),
             Event::OrderFilled(fill) => {
-                let order = replay(&journal, Until::Seq(seq)).unwrap().views.oms.get(&fill.client_order_id).cloned();
+                let order = replay(&journal, Until::Seq(seq))
+                    .unwrap()
+                    .views
+                    .oms
+                    .get(&fill.client_order_id)
+                    .map(std::borrow::Cow::into_owned);
                 if order.is_some_and(|o| o.status == OrderStatus::PartiallyFilled) {
                     partial_fills.push(seq);
                 }

@@ -81,7 +81,7 @@ impl RecoveryBench {
         anyhow::ensure!(recovered.head == head, "recovery wrote past the head it was asked to stop at");
         Ok(RecoveryBenchReport {
             events: head.seq,
-            orders: recovered.state.views.oms.orders().len(),
+            orders: recovered.state.views.oms.len(),
             build_s,
             snapshot_seq: recovered.snapshot_seq,
             tail_records: head.seq - recovered.snapshot_seq.unwrap_or(0),

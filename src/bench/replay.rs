@@ -60,7 +60,7 @@ impl ReplayBench {
         let full = replay::replay(&journal, Until::Head)?;
         let replay_secs = start.elapsed().as_secs_f64();
         anyhow::ensure!(full.folded == self.events, "replayed {} of {} events", full.folded, self.events);
-        let orders = full.views.oms.orders().len();
+        let orders = full.views.oms.len();
         drop(full);
         let start = Instant::now();
         let decoded = decode_only(&journal)?;

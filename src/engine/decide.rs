@@ -125,7 +125,7 @@ fn kill_switch(state: &EngineState, reason: &str, flatten_as: Option<u64>) -> Ve
     if state.halted.is_none() {
         events.push(EngineHalted { reason: format!("kill switch: {reason}") }.into());
     }
-    for order in state.views.oms.orders().values() {
+    for order in state.views.oms.iter() {
         let client_order_id = order.client_order_id().clone();
         match order.status {
             status if status.is_terminal() || status == OrderStatus::PendingCancel => {}

@@ -66,17 +66,16 @@ fn working(status: OrderStatus) -> bool {
 }
 
 fn order_discrepancies(state: &EngineState, report: &BrokerStateReported) -> Vec<Discrepancy> {
-    let local: BTreeMap<&str, Decimal> = state
+    let local: BTreeMap<String, Decimal> = state
         .views
         .oms
-        .orders()
-        .values()
+        .iter()
         .filter(|o| working(o.status))
-        .map(|o| (o.client_order_id().as_str(), o.leaves_qty))
+        .map(|o| (o.client_order_id().as_str().to_owned(), o.leaves_qty))
         .collect();
     let broker: BTreeMap<&str, Decimal> =
         report.open_orders.iter().map(|o| (o.client_order_id.as_str(), o.leaves_qty)).collect();
-    let ids: BTreeSet<&str> = local.keys().chain(broker.keys()).copied().collect();
+    let ids: BTreeSet<&str> = local.keys().map(String::as_str).chain(broker.keys().copied()).collect();
     ids.into_iter()
         .filter_map(|id| discrepancy(format!("order:{id}"), local.get(id).copied(), broker.get(id).copied()))
         .collect()

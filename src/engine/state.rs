@@ -49,7 +49,7 @@ impl EngineState {
         self.session.as_ref().map_or(&DEFAULT_CONFIG, |s| &s.config)
     }
 
-    pub fn order(&self, client_order_id: &ClientOrderId) -> Option<&OrderView> {
+    pub fn order(&self, client_order_id: &ClientOrderId) -> Option<std::borrow::Cow<'_, OrderView>> {
         self.views.oms.get(client_order_id)
     }
 

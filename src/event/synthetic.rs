@@ -218,9 +218,9 @@ mod tests {
             };
             views.apply(&env, &draft.payload).unwrap_or_else(|e| panic!("{e}"));
         }
-        let orders = views.oms.orders();
-        let flagged = |f: fn(&crate::projection::OrderView) -> bool| orders.values().filter(|o| f(o)).count();
-        assert!(orders.len() > 500, "{} orders", orders.len());
+        let oms = &views.oms;
+        let flagged = |f: fn(&crate::projection::OrderView) -> bool| oms.iter().filter(|o| f(o)).count();
+        assert!(oms.len() > 500, "{} orders", oms.len());
         assert!(flagged(|o| o.late_fill) > 0, "some late fills");
         assert!(flagged(|o| o.status == crate::domain::OrderStatus::Expired) > 0);
         assert!(flagged(|o| o.status == crate::domain::OrderStatus::Denied) > 0);

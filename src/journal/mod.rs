@@ -38,7 +38,7 @@ pub use head::Head;
 pub use layout::{Layout, bytes_on_disk};
 pub use log::{Batch, Committed, Journal, MAX_BLOCK_BYTES, OpenCheck, OpenOptions, default_dir};
 pub use reader::{Reader, Records, VerifiedBlock};
-pub use snapshot::{Snapshot, SnapshotStore};
+pub use snapshot::{Snapshot, SnapshotData, SnapshotStore};
 pub use storage::StoreOptions;
 pub use verify::VerifyReport;
 pub use writer::{Ack, Appender, JournalWriter, WriterConfig};

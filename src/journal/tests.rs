@@ -151,7 +151,7 @@ fn snapshots_load_the_newest_valid_one_at_or_below_a_seq() {
     let (_journal, store, committed) = with_two_checkpoints(dir.path());
     let at = |seq: u64| Head { seq, hash: committed[seq as usize - 1].hash };
     store.save("other", at(9), b"nine").unwrap();
-    let load = |seq| store.load_latest("views", seq).unwrap().map(|s| (s.seq, s.data));
+    let load = |seq| store.load_latest("views", seq).unwrap().map(|s| (s.seq, s.data.to_vec()));
     assert_eq!(load(10), Some((8, b"eight".to_vec())));
     assert_eq!(load(7), Some((3, b"three".to_vec())));
     assert_eq!(load(2), None);

@@ -7,6 +7,7 @@
 //! - [`Views`]: the OMS and positions, applied atomically (reports are derived per event).
 
 mod oms;
+pub mod order_table;
 mod positions;
 mod reconciliation;
 mod reports;
@@ -35,6 +36,7 @@ use crate::event::Event;
 use crate::journal::Envelope;
 
 pub use oms::{Fill, Oms, OrderIndex, OrderView, Transition};
+pub use order_table::OrderTable;
 pub use positions::{Position, PositionKey, Positions};
 pub use reconciliation::{ReconciliationRun, Reconciliations};
 pub use reports::{ExecType, ExecutionReport, ExecutionReports, OrdStatus};

@@ -1,15 +1,24 @@
 //! The order management view: every order by client order id, folded from order events.
 //!
+//! Opened from a checkpoint, the OMS reads the checkpoint's orders in place ([`OrderTable`]):
+//! an order is decoded when asked for and copied out only when an event changes it, so
+//! opening costs nothing per order.
+//!
 //! [`Oms::check`] is the decision-step validator (would this event be a valid transition?) and
 //! [`Oms::apply`] the fold. Both run the same `plan` (pure), so `apply` cannot accept what
 //! `check` refuses; `apply` then executes the plan in place (no copy of the order), re-verifies
 //! the touched order's invariants against its fill record, and restores it if they fail.
 
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
+
 use indexmap::IndexMap;
 use rust_decimal::Decimal;
 use rustc_hash::FxBuildHasher;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::order_table::OrderTable;
 use super::{InvariantViolation, ViolationKind};
 use crate::domain::{
     BrokerOrderId, ClientOrderId, FillId, LiquiditySide, OrderError, OrderState, OrderStatus, OrderTrigger, OrderType,
@@ -124,10 +133,21 @@ impl OrderView {
 /// Iteration never depends on it: the map iterates in insertion (journal) order.
 pub type OrderIndex = IndexMap<ClientOrderId, OrderView, FxBuildHasher>;
 
-/// Every order by client order id, in creation (journal) order.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Every order by client order id, in creation (journal) order: the orders of the checkpoint
+/// it was opened from (`base`, in place), then the orders created since (`orders`). A base
+/// order an event changes is copied out into `changed` (by ordinal) and read from there on.
+#[derive(Debug, Clone, Default)]
 pub struct Oms {
+    base: Option<OrderTable>,
+    changed: BTreeMap<u32, OrderView>,
     orders: OrderIndex,
+}
+
+/// Where an order lives: created since the base (its index), or in the base (its ordinal).
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Slot {
+    New(usize),
+    Base(u32),
 }
 
 /// Where in the journal an event sits.
@@ -161,7 +181,7 @@ pub(super) enum Undo {
     /// Remove the order the event created (the last one in the index).
     Remove,
     Restore {
-        index: usize,
+        slot: Slot,
         saved: Saved,
     },
 }
@@ -222,13 +242,97 @@ impl Oms {
         Oms::default()
     }
 
-    pub fn get(&self, client_order_id: &ClientOrderId) -> Option<&OrderView> {
-        self.orders.get(client_order_id)
+    /// An OMS whose orders up to a checkpoint are `base`, read in place.
+    pub fn with_base(base: OrderTable) -> Self {
+        Oms { base: Some(base), ..Oms::default() }
     }
 
-    /// Every order, in creation (journal) order.
-    pub fn orders(&self) -> &OrderIndex {
-        &self.orders
+    pub fn get(&self, client_order_id: &ClientOrderId) -> Option<Cow<'_, OrderView>> {
+        if let Some(order) = self.orders.get(client_order_id) {
+            return Some(Cow::Borrowed(order));
+        }
+        let table = self.base.as_ref()?;
+        self.base_order(table, table.ordinal_of(client_order_id.as_str())?)
+    }
+
+    /// Whether an order with this id exists (created, whatever its status).
+    pub fn contains(&self, client_order_id: &ClientOrderId) -> bool {
+        self.orders.contains_key(client_order_id)
+            || self.base.as_ref().is_some_and(|table| table.ordinal_of(client_order_id.as_str()).is_some())
+    }
+
+    /// Number of orders.
+    pub fn len(&self) -> usize {
+        self.base.as_ref().map_or(0, OrderTable::len) + self.orders.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Every order, in creation (journal) order. Base orders are decoded as they are reached
+    /// (an unreadable one, already logged, is left out).
+    pub fn iter(&self) -> impl Iterator<Item = Cow<'_, OrderView>> + '_ {
+        let base = self
+            .base
+            .iter()
+            .flat_map(move |table| (0..table.len() as u32).filter_map(move |ordinal| self.base_order(table, ordinal)));
+        base.chain(self.orders.values().map(Cow::Borrowed))
+    }
+
+    /// Every order with its client order id and its encoded record, in creation order:
+    /// unchanged base orders as stored (no decoding), the others encoded now. What a
+    /// checkpoint stores.
+    pub fn encoded(&self) -> impl Iterator<Item = Result<(&[u8], Cow<'_, [u8]>), String>> + '_ {
+        let encode = |order: &OrderView| {
+            bincode::serde::encode_to_vec(order, bincode::config::standard())
+                .map(Cow::Owned)
+                .map_err(|e| format!("order {}: {e}", order.client_order_id()))
+        };
+        let base = self.base.iter().flat_map(move |table| {
+            (0..table.len() as u32).map(move |ordinal| match self.changed.get(&ordinal) {
+                Some(order) => Ok((table.key(ordinal), encode(order)?)),
+                None => Ok((table.key(ordinal), Cow::Borrowed(table.record(ordinal)))),
+            })
+        });
+        base.chain(
+            self.orders.values().map(move |order| Ok((order.client_order_id().as_str().as_bytes(), encode(order)?))),
+        )
+    }
+
+    fn base_order<'a>(&'a self, table: &OrderTable, ordinal: u32) -> Option<Cow<'a, OrderView>> {
+        match self.changed.get(&ordinal) {
+            Some(order) => Some(Cow::Borrowed(order)),
+            None => table.decode(ordinal).map(Cow::Owned),
+        }
+    }
+
+    /// The order to change, copied out of the base first if it lives there.
+    fn slot_mut(&mut self, client_order_id: &ClientOrderId) -> Option<(Slot, &mut OrderView)> {
+        if let Some(index) = self.orders.get_index_of(client_order_id) {
+            return Some((Slot::New(index), &mut self.orders[index]));
+        }
+        let table = self.base.as_ref()?;
+        let ordinal = table.ordinal_of(client_order_id.as_str())?;
+        let order = match self.changed.entry(ordinal) {
+            Entry::Occupied(entry) => entry.into_mut(),
+            Entry::Vacant(entry) => entry.insert(table.decode(ordinal)?),
+        };
+        Some((Slot::Base(ordinal), order))
+    }
+
+    fn at(&self, slot: Slot) -> &OrderView {
+        match slot {
+            Slot::New(index) => &self.orders[index],
+            Slot::Base(ordinal) => &self.changed[&ordinal],
+        }
+    }
+
+    fn at_mut(&mut self, slot: Slot) -> &mut OrderView {
+        match slot {
+            Slot::New(index) => &mut self.orders[index],
+            Slot::Base(ordinal) => self.changed.get_mut(&ordinal).expect("a touched base order is copied out"),
+        }
     }
 
     /// The decision-step validator: `Ok` if applying `event` is a valid transition.
@@ -248,8 +352,8 @@ impl Oms {
         let refused = |e| InvariantViolation::new(env.seq, ViolationKind::Refused(e));
         let plan = self.plan(event).map_err(refused)?;
         let (undo, index) = self.execute(At { seq: env.seq, ts_ns: env.ts_ns }, plan).map_err(refused)?;
-        let Some(index) = index else { return Ok(undo) };
-        let order = &self.orders[index];
+        let Some(slot) = index else { return Ok(undo) };
+        let order = self.at(slot);
         if let Err((invariant, detail)) = verify(order) {
             let client_order_id = order.client_order_id().clone();
             self.undo(undo);
@@ -265,7 +369,7 @@ impl Oms {
             Undo::Remove => {
                 self.orders.pop();
             }
-            Undo::Restore { index, saved } => saved.restore(&mut self.orders[index]),
+            Undo::Restore { slot, saved } => saved.restore(self.at_mut(slot)),
         }
     }
 
@@ -278,7 +382,7 @@ impl Oms {
         };
         match event {
             Event::OrderCreated(created) => {
-                if self.orders.contains_key(&created.client_order_id) {
+                if self.contains(&created.client_order_id) {
                     return Err(OrderError::DuplicateOrder { client_order_id: created.client_order_id.clone() });
                 }
                 validate_created(created)?;
@@ -306,10 +410,8 @@ impl Oms {
         }
     }
 
-    fn existing(&self, client_order_id: &ClientOrderId) -> Result<&OrderView, OrderError> {
-        self.orders
-            .get(client_order_id)
-            .ok_or_else(|| OrderError::UnknownOrder { client_order_id: client_order_id.clone() })
+    fn existing(&self, client_order_id: &ClientOrderId) -> Result<Cow<'_, OrderView>, OrderError> {
+        self.get(client_order_id).ok_or_else(|| OrderError::UnknownOrder { client_order_id: client_order_id.clone() })
     }
 
     /// A fill is partial or complete by the cumulative quantity it brings; late fills (after
@@ -347,16 +449,16 @@ impl Oms {
     }
 
     /// Carries out a plan in place. Returns how to undo it and the index of the touched order.
-    fn execute(&mut self, at: At, plan: Plan<'_>) -> Result<(Undo, Option<usize>), OrderError> {
+    fn execute(&mut self, at: At, plan: Plan<'_>) -> Result<(Undo, Option<Slot>), OrderError> {
         match plan {
             Plan::Nothing => Ok((Undo::Nothing, None)),
             Plan::Create(created) => {
                 let view = OrderView::created(at, created);
                 let (index, _) = self.orders.insert_full(created.client_order_id.clone(), view);
-                Ok((Undo::Remove, Some(index)))
+                Ok((Undo::Remove, Some(Slot::New(index))))
             }
             Plan::Move { id, next, broker_order_id } => {
-                let (index, _, order) = self.orders.get_full_mut(id).expect("planned on an existing order");
+                let (index, order) = self.slot_mut(id).expect("planned on an existing order");
                 let mut saved = Saved::of(order);
                 if let Some(broker_order_id) = broker_order_id {
                     saved.broker_order_id = Some(order.broker_order_id.replace(broker_order_id.clone()));
@@ -365,8 +467,7 @@ impl Oms {
                 Self::settle(order, index, saved, result)
             }
             Plan::Fill { fill, next, sums } => {
-                let (index, _, order) =
-                    self.orders.get_full_mut(&fill.client_order_id).expect("planned on an existing order");
+                let (index, order) = self.slot_mut(&fill.client_order_id).expect("planned on an existing order");
                 let saved = Saved::of(order);
                 order.fills.push(Fill {
                     seq: at.seq,
@@ -395,17 +496,54 @@ impl Oms {
     /// Keeps an executed change, or restores the order if it failed half-way.
     fn settle(
         order: &mut OrderView,
-        index: usize,
+        slot: Slot,
         saved: Saved,
         result: Result<(), OrderError>,
-    ) -> Result<(Undo, Option<usize>), OrderError> {
+    ) -> Result<(Undo, Option<Slot>), OrderError> {
         match result {
-            Ok(()) => Ok((Undo::Restore { index, saved }, Some(index))),
+            Ok(()) => Ok((Undo::Restore { slot, saved }, Some(slot))),
             Err(error) => {
                 saved.restore(order);
                 Err(error)
             }
         }
+    }
+}
+
+impl PartialEq for Oms {
+    /// Equal orders in the same order, wherever each is kept.
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Oms {}
+
+/// Serialized as `{ orders: map of client order id → order }`, base orders included (the
+/// shape of an OMS that never had a base).
+impl Serialize for Oms {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        struct All<'a>(Vec<Cow<'a, OrderView>>);
+        impl Serialize for All<'_> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_map(self.0.iter().map(|order| (order.client_order_id(), &**order)))
+            }
+        }
+        let mut oms = serializer.serialize_struct("Oms", 1)?;
+        oms.serialize_field("orders", &All(self.iter().collect()))?;
+        oms.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Oms {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(rename = "Oms")]
+        struct Stored {
+            orders: OrderIndex,
+        }
+        Stored::deserialize(deserializer).map(|stored| Oms { orders: stored.orders, ..Oms::default() })
     }
 }
 
@@ -595,7 +733,7 @@ mod tests {
     fn repeated_partial_fills_record_no_extra_transition() {
         let mut evs = working("o", "10");
         evs.extend([fill("o", "f1", "1", "100"), fill("o", "f2", "1", "100")]);
-        let o = run(&evs).get(&cid("o")).unwrap().clone();
+        let o = run(&evs).get(&cid("o")).unwrap().into_owned();
         assert_eq!(o.transitions.len(), 4);
         assert_eq!(o.leaves_qty, d("8"));
     }
@@ -609,7 +747,7 @@ mod tests {
         let o = oms.get(&cid("o")).unwrap();
         assert_eq!((o.status, o.before_cancel, o.leaves_qty), (PendingCancel, Some(PartiallyFilled), d("7")));
         evs.push(CancelRejected { client_order_id: cid("o"), reason: "too late".into() }.into());
-        let o = run(&evs).get(&cid("o")).unwrap().clone();
+        let o = run(&evs).get(&cid("o")).unwrap().into_owned();
         assert_eq!((o.status, o.before_cancel), (PartiallyFilled, None));
     }
 
@@ -640,7 +778,7 @@ mod tests {
         let mut evs = working("o", "10");
         evs.push(OrderExpired { client_order_id: cid("o") }.into());
         evs.push(fill("o", "f1", "2", "100"));
-        let o = run(&evs).get(&cid("o")).unwrap().clone();
+        let o = run(&evs).get(&cid("o")).unwrap().into_owned();
         assert_eq!((o.status, o.cum_qty, o.late_fill), (Expired, d("2"), true));
     }
 
@@ -649,7 +787,7 @@ mod tests {
         let mut evs = working("o", "10");
         evs.push(fill("o", "f1", "12", "100"));
         evs.push(fill("o", "f2", "1", "100"));
-        let o = run(&evs).get(&cid("o")).unwrap().clone();
+        let o = run(&evs).get(&cid("o")).unwrap().into_owned();
         assert_eq!((o.status, o.cum_qty, o.leaves_qty), (Filled, d("13"), d("0")));
         assert!(o.overfill && !o.late_fill);
     }

@@ -199,7 +199,7 @@ impl ExecutionReports {
             let kind = ViolationKind::MissingOrder { projection: "reports", client_order_id };
             return Err(InvariantViolation::new(env.seq, kind));
         };
-        self.commit(ExecutionReport::for_event(env, event, order));
+        self.commit(ExecutionReport::for_event(env, event, &order));
         Ok(())
     }
 

@@ -146,7 +146,7 @@ impl Collector {
         };
         let order = event.client_order_id().and_then(|id| views.oms.get(id));
         if self.order_id.is_none() {
-            self.order_id = order.map(|o| o.client_order_id().clone());
+            self.order_id = order.as_ref().map(|o| o.client_order_id().clone());
         }
         self.events.push(AuditEvent {
             seq: envelope.seq,
@@ -156,8 +156,8 @@ impl Collector {
             event_id: envelope.event_id,
             correlation_id: envelope.correlation_id,
             causation_id: envelope.causation_id,
-            after: order.map(StateAfter::from),
-            fill: fill_detail(event, order),
+            after: order.as_deref().map(StateAfter::from),
+            fill: fill_detail(event, order.as_deref()),
             detail,
             hash: hash.to_hex(),
             payload: event.clone(),
@@ -170,7 +170,7 @@ impl Collector {
             return None;
         }
         let events = self.events;
-        let order = self.order_id.as_ref().and_then(|id| views.oms.get(id)).map(OrderRow::from);
+        let order = self.order_id.as_ref().and_then(|id| views.oms.get(id)).map(|o| OrderRow::from(&*o));
         Some(Timeline { id: self.id, stream: self.stream, at, order, events })
     }
 }

@@ -224,7 +224,7 @@ impl From<&ExecutionReport> for ReportRow {
 
 /// Every order, in creation (journal) order.
 pub fn order_rows(views: &Views) -> Vec<OrderRow> {
-    views.oms.orders().values().map(OrderRow::from).collect()
+    views.oms.iter().map(|o| OrderRow::from(&*o)).collect()
 }
 
 /// Every position, by (strategy, symbol).

@@ -1,7 +1,9 @@
 //! Projection checkpoints: the [`Views`] as of a seq, kept in the journal's snapshot store so
 //! a replay folds only the tail.
 //!
-//! Stored as `bincode(Header) ‖ bincode(Views)`. The header carries a format version (a
+//! Stored as `bincode(Header) ‖ bincode(positions, reconciliations) ‖ order table` (see
+//! [`OrderTable`]): opening reads the small views and leaves the orders in the mapped file,
+//! to be decoded one by one as the tail or a query reaches them. The header carries a format version (a
 //! checkpoint written by a build with other view types is skipped, not misread) and the
 //! engine time of its last record (for `--until-time`). A checkpoint is a cache: one that
 //! cannot be used is skipped with a warning and the replay falls back to an older one or to
@@ -10,13 +12,13 @@
 use serde::{Deserialize, Serialize};
 
 use super::{ReplayError, Replayed, Until};
-use crate::journal::{Head, Journal, JournalError};
-use crate::projection::Views;
+use crate::journal::{Head, Journal, JournalError, SnapshotData};
+use crate::projection::{Oms, OrderTable, Positions, Reconciliations, Views, order_table};
 
 /// The snapshot-store name of the order views.
 pub const NAME: &str = "views";
 /// Bumped whenever the shape of [`Views`] (or anything in it) changes.
-pub const FORMAT: u32 = 2;
+pub const FORMAT: u32 = 3;
 /// Checkpoints kept after a save; older ones are pruned.
 pub const KEEP: usize = 3;
 
@@ -25,6 +27,19 @@ const LIMIT: usize = 1 << 36;
 
 fn config() -> impl bincode::config::Config {
     bincode::config::standard().with_limit::<LIMIT>()
+}
+
+/// The views kept whole (small: per strategy and symbol, per reconciliation run).
+#[derive(Serialize)]
+struct SmallViews<'a> {
+    positions: &'a Positions,
+    reconciliations: &'a Reconciliations,
+}
+
+#[derive(Deserialize)]
+struct OwnedSmallViews {
+    positions: Positions,
+    reconciliations: Reconciliations,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -40,11 +55,16 @@ pub fn save(journal: &Journal, state: &Replayed) -> Result<usize, JournalError> 
     let header = Header { format: FORMAT, ts_ns: state.ts_ns };
     let encode = |e: bincode::error::EncodeError| JournalError::Encode(e.to_string());
     bincode::serde::encode_into_std_write(&header, &mut data, config()).map_err(encode)?;
-    bincode::serde::encode_into_std_write(&state.views, &mut data, config()).map_err(encode)?;
+    let views = &state.views;
+    let small = SmallViews { positions: &views.positions, reconciliations: &views.reconciliations };
+    bincode::serde::encode_into_std_write(&small, &mut data, config()).map_err(encode)?;
+    let orders = views.oms.encoded().collect::<Result<Vec<_>, String>>().map_err(JournalError::Encode)?;
+    let table = order_table::encode(orders.into_iter());
+    let parts: Vec<&[u8]> = std::iter::once(data.as_slice()).chain(table.iter().map(Vec::as_slice)).collect();
     let store = journal.snapshots()?;
-    store.save(NAME, state.at, &data)?;
+    store.save_parts(NAME, state.at, &parts)?;
     store.prune(NAME, KEEP)?;
-    Ok(data.len())
+    Ok(parts.iter().map(|part| part.len()).sum())
 }
 
 /// The newest usable checkpoint for a replay to `until`, as a starting state.
@@ -76,7 +96,7 @@ pub fn load(journal: &Journal, until: Until) -> Result<Option<Replayed>, ReplayE
 }
 
 /// The checkpoint's views, `None` if it lies after `until`'s time, or why it is unusable.
-fn decode(data: &[u8], until: Until) -> Result<Option<(Option<i64>, Views)>, String> {
+fn decode(data: &SnapshotData, until: Until) -> Result<Option<(Option<i64>, Views)>, String> {
     let (header, used): (Header, usize) =
         bincode::serde::decode_from_slice(data, config()).map_err(|e| format!("header: {e}"))?;
     if header.format != FORMAT {
@@ -87,10 +107,10 @@ fn decode(data: &[u8], until: Until) -> Result<Option<(Option<i64>, Views)>, Str
     {
         return Ok(None);
     }
-    let (views, read): (Views, usize) =
+    let (small, read): (OwnedSmallViews, usize) =
         bincode::serde::decode_from_slice(&data[used..], config()).map_err(|e| format!("views: {e}"))?;
-    if used + read != data.len() {
-        return Err(format!("{} trailing bytes", data.len() - used - read));
-    }
+    let table = OrderTable::open(data.clone(), used + read).map_err(|e| format!("orders: {e}"))?;
+    let views =
+        Views { oms: Oms::with_base(table), positions: small.positions, reconciliations: small.reconciliations };
     Ok(Some((header.ts_ns, views)))
 }

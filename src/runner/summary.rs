@@ -37,19 +37,19 @@ pub struct RunSummary {
 
 impl RunSummary {
     pub fn of(scenario: &str, state: &EngineState, head: &Head) -> RunSummary {
-        let orders = state.views.oms.orders();
+        let oms = &state.views.oms;
         let orders_by_status = OrderStatus::ALL
             .into_iter()
-            .map(|status| (status, orders.values().filter(|o| o.status == status).count() as u64))
+            .map(|status| (status, oms.iter().filter(|o| o.status == status).count() as u64))
             .filter(|(_, n)| *n > 0)
             .collect();
         let positions = position_rows(&state.views);
         RunSummary {
             scenario: scenario.to_owned(),
-            orders: orders.len() as u64,
+            orders: oms.len() as u64,
             orders_by_status,
-            fills: orders.values().map(|o| o.fills.len() as u64).sum(),
-            late_fills: orders.values().flat_map(|o| &o.fills).filter(|f| f.late).count() as u64,
+            fills: oms.iter().map(|o| o.fills.len() as u64).sum(),
+            late_fills: oms.iter().map(|o| o.fills.iter().filter(|f| f.late).count() as u64).sum(),
             realized_pnl: positions.iter().map(|p| p.realized_pnl).sum(),
             fees: positions.iter().map(|p| p.fees).sum(),
             positions,
