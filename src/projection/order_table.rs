@@ -23,6 +23,8 @@ use std::ops::Range;
 use super::OrderView;
 use crate::journal::SnapshotData;
 
+/// The most bytes one order's decoding may claim (an order with ~100k fills is ~6 MB).
+const RECORD_LIMIT: usize = 1 << 28;
 const U64: usize = 8;
 const U32: usize = 4;
 
@@ -146,7 +148,9 @@ impl OrderTable {
 
     /// Order `ordinal`, decoded; `None` (logged) if its record does not decode.
     pub fn decode(&self, ordinal: u32) -> Option<OrderView> {
-        match bincode::serde::decode_from_slice(self.record(ordinal), bincode::config::standard()) {
+        // Bounded: a length prefix inside a record cannot make bincode allocate without limit.
+        let config = bincode::config::standard().with_limit::<RECORD_LIMIT>();
+        match bincode::serde::decode_from_slice(self.record(ordinal), config) {
             Ok((order, used)) if used == self.record(ordinal).len() => Some(order),
             Ok(_) => {
                 tracing::error!(ordinal, "a checkpoint order record has trailing bytes; the order is unreadable");

@@ -3,9 +3,9 @@
 //!
 //! Stored as `bincode(Header) ‖ bincode(positions, reconciliations) ‖ order table` (see
 //! [`OrderTable`]): opening reads the small views and leaves the orders in the mapped file,
-//! to be decoded one by one as the tail or a query reaches them. The header carries a format version (a
-//! checkpoint written by a build with other view types is skipped, not misread) and the
-//! engine time of its last record (for `--until-time`). A checkpoint is a cache: one that
+//! to be decoded one by one as the tail or a query reaches them. The header carries a format
+//! version (a checkpoint written by a build with other view types is skipped, not misread)
+//! and the engine time of its last record (for `--until-time`). A checkpoint is a cache: one that
 //! cannot be used is skipped with a warning and the replay falls back to an older one or to
 //! genesis.
 
