@@ -140,12 +140,12 @@ impl SnapshotStore {
         let folder = self.folder(name)?;
         for seq in self.seqs(name)?.into_iter().rev().filter(|seq| *seq <= at_or_below) {
             let path = file_of(&folder, seq);
-            let (header, data) = match read(&path) {
+            let read = match read(&path) {
                 Ok(read) => read,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
                 Err(e) => return Err(JournalError::io(&path, e)),
             };
-            if let Some(snapshot) = self.decode(seq, &header, data)? {
+            if let Some(snapshot) = self.decode(seq, read)? {
                 return Ok(Some(snapshot));
             }
         }
@@ -184,8 +184,8 @@ impl SnapshotStore {
         Ok(self.dir.join(name))
     }
 
-    fn decode(&self, seq: u64, header: &Option<[u8; HEADER]>, data: Option<SnapshotData>) -> Result<Option<Snapshot>> {
-        let (Some(header), Some(data)) = (header.filter(|h| &h[..MAGIC.len()] == MAGIC), data) else {
+    fn decode(&self, seq: u64, read: Option<([u8; HEADER], SnapshotData)>) -> Result<Option<Snapshot>> {
+        let Some((header, data)) = read.filter(|(header, _)| &header[..MAGIC.len()] == MAGIC) else {
             tracing::warn!(seq, "snapshot file is not a snapshot; skipped");
             return Ok(None);
         };
@@ -203,16 +203,15 @@ impl SnapshotStore {
     }
 }
 
-/// A snapshot file's header and the bytes after it (both `None` if the file is shorter).
-fn read(path: &Path) -> std::io::Result<(Option<[u8; HEADER]>, Option<SnapshotData>)> {
+/// A snapshot file's header and the bytes after it (`None` if the file is shorter than a header).
+fn read(path: &Path) -> std::io::Result<Option<([u8; HEADER], SnapshotData)>> {
     let mut file = File::open(path)?;
-    let len = file.metadata()?.len() as usize;
-    let mut header = [0; HEADER];
-    if len < HEADER {
-        return Ok((None, None));
+    if (file.metadata()?.len() as usize) < HEADER {
+        return Ok(None);
     }
+    let mut header = [0; HEADER];
     file.read_exact(&mut header)?;
-    Ok((Some(header), Some(SnapshotData::map(&file)?)))
+    Ok(Some((header, SnapshotData::map(&file)?)))
 }
 
 fn file_of(folder: &Path, seq: u64) -> PathBuf {

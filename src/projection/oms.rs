@@ -18,7 +18,7 @@ use rust_decimal::Decimal;
 use rustc_hash::FxBuildHasher;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::order_table::OrderTable;
+use super::order_table::{self, OrderTable};
 use super::{InvariantViolation, ViolationKind};
 use crate::domain::{
     BrokerOrderId, ClientOrderId, FillId, LiquiditySide, OrderError, OrderState, OrderStatus, OrderTrigger, OrderType,
@@ -273,10 +273,10 @@ impl Oms {
     /// Every order, in creation (journal) order. Base orders are decoded as they are reached
     /// (an unreadable one, already logged, is left out).
     pub fn iter(&self) -> impl Iterator<Item = Cow<'_, OrderView>> + '_ {
-        let base = self
-            .base
-            .iter()
-            .flat_map(move |table| (0..table.len() as u32).filter_map(move |ordinal| self.base_order(table, ordinal)));
+        let base = self.base_entries().filter_map(|(table, ordinal, changed)| match changed {
+            Some(order) => Some(Cow::Borrowed(order)),
+            None => table.decode(ordinal).map(Cow::Owned),
+        });
         base.chain(self.orders.values().map(Cow::Borrowed))
     }
 
@@ -284,20 +284,21 @@ impl Oms {
     /// unchanged base orders as stored (no decoding), the others encoded now. What a
     /// checkpoint stores.
     pub fn encoded(&self) -> impl Iterator<Item = Result<(&[u8], Cow<'_, [u8]>), String>> + '_ {
-        let encode = |order: &OrderView| {
-            bincode::serde::encode_to_vec(order, bincode::config::standard())
-                .map(Cow::Owned)
-                .map_err(|e| format!("order {}: {e}", order.client_order_id()))
-        };
-        let base = self.base.iter().flat_map(move |table| {
-            (0..table.len() as u32).map(move |ordinal| match self.changed.get(&ordinal) {
-                Some(order) => Ok((table.key(ordinal), encode(order)?)),
-                None => Ok((table.key(ordinal), Cow::Borrowed(table.record(ordinal)))),
-            })
+        let encode = |order: &OrderView| order_table::encode_order(order).map(Cow::Owned);
+        let base = self.base_entries().map(move |(table, ordinal, changed)| match changed {
+            Some(order) => Ok((table.key(ordinal), encode(order)?)),
+            None => Ok((table.key(ordinal), Cow::Borrowed(table.record(ordinal)))),
         });
         base.chain(
             self.orders.values().map(move |order| Ok((order.client_order_id().as_str().as_bytes(), encode(order)?))),
         )
+    }
+
+    /// Every base ordinal in order, with its changed copy if an event changed it.
+    fn base_entries(&self) -> impl Iterator<Item = (&OrderTable, u32, Option<&OrderView>)> + '_ {
+        self.base.iter().flat_map(move |table| {
+            (0..table.len() as u32).map(move |ordinal| (table, ordinal, self.changed.get(&ordinal)))
+        })
     }
 
     fn base_order<'a>(&'a self, table: &OrderTable, ordinal: u32) -> Option<Cow<'a, OrderView>> {
@@ -351,8 +352,8 @@ impl Oms {
     pub(super) fn apply_undoable(&mut self, env: &Envelope, event: &Event) -> Result<Undo, InvariantViolation> {
         let refused = |e| InvariantViolation::new(env.seq, ViolationKind::Refused(e));
         let plan = self.plan(event).map_err(refused)?;
-        let (undo, index) = self.execute(At { seq: env.seq, ts_ns: env.ts_ns }, plan).map_err(refused)?;
-        let Some(slot) = index else { return Ok(undo) };
+        let (undo, touched) = self.execute(At { seq: env.seq, ts_ns: env.ts_ns }, plan).map_err(refused)?;
+        let Some(slot) = touched else { return Ok(undo) };
         let order = self.at(slot);
         if let Err((invariant, detail)) = verify(order) {
             let client_order_id = order.client_order_id().clone();

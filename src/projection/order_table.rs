@@ -46,6 +46,12 @@ impl std::fmt::Debug for OrderTable {
     }
 }
 
+/// One order's record, as [`OrderTable::decode`] reads it.
+pub fn encode_order(order: &OrderView) -> Result<Vec<u8>, String> {
+    bincode::serde::encode_to_vec(order, bincode::config::standard().with_limit::<RECORD_LIMIT>())
+        .map_err(|e| format!("order {}: {e}", order.client_order_id()))
+}
+
 /// The table of `orders` (client order id, encoded record; in creation order), as parts to
 /// be written one after the other.
 pub fn encode<'a>(orders: impl Iterator<Item = (&'a [u8], std::borrow::Cow<'a, [u8]>)>) -> Vec<Vec<u8>> {
@@ -148,10 +154,11 @@ impl OrderTable {
 
     /// Order `ordinal`, decoded; `None` (logged) if its record does not decode.
     pub fn decode(&self, ordinal: u32) -> Option<OrderView> {
+        let record = self.record(ordinal);
         // Bounded: a length prefix inside a record cannot make bincode allocate without limit.
         let config = bincode::config::standard().with_limit::<RECORD_LIMIT>();
-        match bincode::serde::decode_from_slice(self.record(ordinal), config) {
-            Ok((order, used)) if used == self.record(ordinal).len() => Some(order),
+        match bincode::serde::decode_from_slice(record, config) {
+            Ok((order, used)) if used == record.len() => Some(order),
             Ok(_) => {
                 tracing::error!(ordinal, "a checkpoint order record has trailing bytes; the order is unreadable");
                 None
