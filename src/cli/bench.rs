@@ -70,7 +70,7 @@ pub enum Bench {
         /// Events replayed from genesis.
         #[arg(long, default_value_t = 1_000_000)]
         events: u64,
-        /// Events in the journal opened from a checkpoint.
+        /// Events in the journal opened from a checkpoint (0: skip that measurement).
         #[arg(long, default_value_t = 10_000_000)]
         snapshot_events: u64,
         /// Events after the checkpoint, folded at open.
