@@ -14,6 +14,7 @@ pub mod input;
 pub mod order;
 pub mod synthetic;
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::ClientOrderId;
@@ -197,26 +198,35 @@ impl Event {
     /// The journal stream: `order:<client_order_id>` for anything about an order; for an
     /// ignored report naming no client order id, `broker-order:<broker_order_id>` (else
     /// `reports`); `market:<symbol>` for market data; `session`, `timer` or `engine` otherwise.
-    pub fn stream(&self) -> String {
+    pub fn stream(&self) -> CompactString {
         if let Some(id) = self.client_order_id() {
-            return format!("order:{id}");
+            return concat(&["order:", id.as_str()]);
         }
         match self {
-            Event::ReportIgnored(ReportIgnored { broker_order_id: Some(id), .. }) => format!("broker-order:{id}"),
-            Event::ReportIgnored(_) => "reports".to_owned(),
+            Event::ReportIgnored(ReportIgnored { broker_order_id: Some(id), .. }) => {
+                concat(&["broker-order:", id.as_str()])
+            }
+            Event::ReportIgnored(_) => "reports".into(),
             Event::MarketBar(MarketBar { symbol, .. })
             | Event::MarketQuote(MarketQuote { symbol, .. })
-            | Event::MarketTrade(MarketTrade { symbol, .. }) => format!("market:{symbol}"),
-            Event::SessionStarted(_) | Event::SessionEnded(_) => "session".to_owned(),
+            | Event::MarketTrade(MarketTrade { symbol, .. }) => concat(&["market:", symbol]),
+            Event::SessionStarted(_) | Event::SessionEnded(_) => "session".into(),
             Event::BrokerStateReported(_)
             | Event::ReconciliationRequested(_)
             | Event::ReconciliationCompleted(_)
-            | Event::ReconciliationFailed(_) => "reconciliation".to_owned(),
-            Event::FillInferred(f) => format!("position:{}:{}", f.strategy, f.symbol),
-            Event::TimerTick(_) => "timer".to_owned(),
-            _ => "engine".to_owned(),
+            | Event::ReconciliationFailed(_) => "reconciliation".into(),
+            Event::FillInferred(f) => concat(&["position:", &f.strategy, ":", &f.symbol]),
+            Event::TimerTick(_) => "timer".into(),
+            _ => "engine".into(),
         }
     }
+}
+
+/// `parts` joined, without `format!`'s machinery (one stream per journaled event).
+fn concat(parts: &[&str]) -> CompactString {
+    let mut out = CompactString::with_capacity(parts.iter().map(|part| part.len()).sum());
+    parts.iter().for_each(|part| out.push_str(part));
+    out
 }
 
 #[cfg(test)]

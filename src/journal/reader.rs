@@ -129,11 +129,16 @@ impl Reader {
         let mut blocks = self.blocks(from_seq, upto)?;
         let (links, iter) = (blocks.links, blocks.take_inline());
         if blocks.done {
-            return Ok(Decoded { prefetch: None, links, done: true });
+            return Ok(Decoded { prefetch: None, links, done: true, recycle: None });
         }
         let from_seq = from_seq.max(1);
+        let (recycle, recycled) = std::sync::mpsc::sync_channel::<Vec<Result<T, Corruption>>>(PREFETCH_BLOCKS + 1);
         let prefetch = Prefetch::spawn(iter, upto, move |block| {
-            let mut decoded = Vec::with_capacity(block.header.count as usize);
+            // A block the caller is done with: its records are freed here, on the thread that
+            // allocated them (cheaper than a cross-thread free), and its buffer is reused.
+            let mut decoded = recycled.try_iter().last().unwrap_or_default();
+            decoded.clear();
+            decoded.reserve(block.header.count as usize);
             for record in block.records().filter(|record| (from_seq..=upto).contains(&record.seq)) {
                 let record = decode(&record);
                 let failed = record.is_err();
@@ -144,7 +149,7 @@ impl Reader {
             }
             Ok(decoded)
         })?;
-        Ok(Decoded { prefetch: Some(prefetch), links, done: false })
+        Ok(Decoded { prefetch: Some(prefetch), links, done: false, recycle: Some(recycle) })
     }
 
     /// Calls `f` with every record in `from_seq..=upto`, verified, in order, until `f` breaks.
@@ -337,6 +342,17 @@ pub struct Decoded<T: Send + 'static> {
     prefetch: Option<Prefetch<Vec<Result<T, Corruption>>>>,
     links: Links,
     done: bool,
+    recycle: Option<std::sync::mpsc::SyncSender<Vec<Result<T, Corruption>>>>,
+}
+
+impl<T: Send + 'static> Decoded<T> {
+    /// Hands a block back once consumed, to be freed and reused by the prefetch thread
+    /// (dropped here if that thread is gone or behind).
+    pub fn recycle(&self, block: Vec<Result<T, Corruption>>) {
+        if let Some(recycle) = &self.recycle {
+            let _ = recycle.try_send(block);
+        }
+    }
 }
 
 impl<T: Send + 'static> Iterator for Decoded<T> {

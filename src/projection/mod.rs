@@ -23,7 +23,7 @@ pub(crate) fn test_envelope(seq: u64, event_id: uuid::Uuid, ts_ns: i64) -> Envel
         seq,
         event_id,
         ts_ns,
-        stream: String::new(),
+        stream: Default::default(),
         correlation_id: None,
         causation_id: None,
         schema_version: 1,

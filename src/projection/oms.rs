@@ -161,8 +161,8 @@ struct At {
 enum Plan<'e> {
     Nothing,
     Create(&'e OrderCreated),
-    Move { id: &'e ClientOrderId, next: OrderState, broker_order_id: Option<&'e BrokerOrderId> },
-    Fill { fill: &'e OrderFilled, next: OrderState, sums: FillSums },
+    Move { slot: Slot, next: OrderState, broker_order_id: Option<&'e BrokerOrderId> },
+    Fill { slot: Slot, fill: &'e OrderFilled, next: OrderState, sums: FillSums },
 }
 
 /// An order's running sums after a fill.
@@ -248,11 +248,17 @@ impl Oms {
     }
 
     pub fn get(&self, client_order_id: &ClientOrderId) -> Option<Cow<'_, OrderView>> {
-        if let Some(order) = self.orders.get(client_order_id) {
-            return Some(Cow::Borrowed(order));
+        self.find(client_order_id).map(|(_, order)| order)
+    }
+
+    /// The order and where it lives.
+    fn find(&self, client_order_id: &ClientOrderId) -> Option<(Slot, Cow<'_, OrderView>)> {
+        if let Some((index, _, order)) = self.orders.get_full(client_order_id) {
+            return Some((Slot::New(index), Cow::Borrowed(order)));
         }
         let table = self.base.as_ref()?;
-        self.base_order(table, table.ordinal_of(client_order_id.as_str())?)
+        let ordinal = table.ordinal_of(client_order_id.as_str())?;
+        Some((Slot::Base(ordinal), self.base_order(table, ordinal)?))
     }
 
     /// Whether an order with this id exists (created, whatever its status).
@@ -308,18 +314,16 @@ impl Oms {
         }
     }
 
-    /// The order to change, copied out of the base first if it lives there.
-    fn slot_mut(&mut self, client_order_id: &ClientOrderId) -> Option<(Slot, &mut OrderView)> {
-        if let Some(index) = self.orders.get_index_of(client_order_id) {
-            return Some((Slot::New(index), &mut self.orders[index]));
+    /// The order at `slot` (found by [`Oms::find`]) to change, copied out of the base first if
+    /// it lives there.
+    fn slot_mut(&mut self, slot: Slot) -> Option<&mut OrderView> {
+        match slot {
+            Slot::New(index) => self.orders.get_index_mut(index).map(|(_, order)| order),
+            Slot::Base(ordinal) => match self.changed.entry(ordinal) {
+                Entry::Occupied(entry) => Some(entry.into_mut()),
+                Entry::Vacant(entry) => Some(entry.insert(self.base.as_ref()?.decode(ordinal)?)),
+            },
         }
-        let table = self.base.as_ref()?;
-        let ordinal = table.ordinal_of(client_order_id.as_str())?;
-        let order = match self.changed.entry(ordinal) {
-            Entry::Occupied(entry) => entry.into_mut(),
-            Entry::Vacant(entry) => entry.insert(table.decode(ordinal)?),
-        };
-        Some((Slot::Base(ordinal), order))
     }
 
     fn at(&self, slot: Slot) -> &OrderView {
@@ -378,8 +382,8 @@ impl Oms {
     fn plan<'e>(&self, event: &'e Event) -> Result<Plan<'e>, OrderError> {
         use OrderTrigger::*;
         let moved = |id: &'e ClientOrderId, trigger| -> Result<Plan<'e>, OrderError> {
-            let next = self.existing(id)?.state().apply(trigger)?;
-            Ok(Plan::Move { id, next, broker_order_id: None })
+            let (slot, order) = self.existing(id)?;
+            Ok(Plan::Move { slot, next: order.state().apply(trigger)?, broker_order_id: None })
         };
         match event {
             Event::OrderCreated(created) => {
@@ -392,12 +396,13 @@ impl Oms {
             Event::OrderDenied(e) => moved(&e.client_order_id, Deny),
             Event::OrderSubmitted(e) => moved(&e.client_order_id, Submit),
             Event::OrderAccepted(e) => {
-                let next = self.existing(&e.client_order_id)?.state().apply(Accept)?;
+                let (slot, order) = self.existing(&e.client_order_id)?;
+                let next = order.state().apply(Accept)?;
                 if e.broker_order_id.is_empty() {
                     let client_order_id = e.client_order_id.clone();
                     return Err(OrderError::BrokerConfirmationRequired { client_order_id, trigger: Accept });
                 }
-                Ok(Plan::Move { id: &e.client_order_id, next, broker_order_id: Some(&e.broker_order_id) })
+                Ok(Plan::Move { slot, next, broker_order_id: Some(&e.broker_order_id) })
             }
             Event::OrderRejected(e) => moved(&e.client_order_id, Reject),
             Event::OrderFilled(fill) => self.plan_fill(fill),
@@ -411,14 +416,14 @@ impl Oms {
         }
     }
 
-    fn existing(&self, client_order_id: &ClientOrderId) -> Result<Cow<'_, OrderView>, OrderError> {
-        self.get(client_order_id).ok_or_else(|| OrderError::UnknownOrder { client_order_id: client_order_id.clone() })
+    fn existing(&self, client_order_id: &ClientOrderId) -> Result<(Slot, Cow<'_, OrderView>), OrderError> {
+        self.find(client_order_id).ok_or_else(|| OrderError::UnknownOrder { client_order_id: client_order_id.clone() })
     }
 
     /// A fill is partial or complete by the cumulative quantity it brings; late fills (after
     /// `Cancelled`/`Expired`) and overfills are accepted and flagged.
     fn plan_fill<'e>(&self, fill: &'e OrderFilled) -> Result<Plan<'e>, OrderError> {
-        let order = self.existing(&fill.client_order_id)?;
+        let (slot, order) = self.existing(&fill.client_order_id)?;
         if fill.fill_id.is_empty() {
             return Err(OrderError::EmptyField { field: "fill_id" });
         }
@@ -446,7 +451,7 @@ impl Oms {
         if !next.status.is_terminal() {
             order.created.qty.checked_sub(cum_qty).ok_or(overflow("leaves_qty"))?;
         }
-        Ok(Plan::Fill { fill, next, sums: FillSums { cum_qty, notional, fees, avg_px, late } })
+        Ok(Plan::Fill { slot, fill, next, sums: FillSums { cum_qty, notional, fees, avg_px, late } })
     }
 
     /// Carries out a plan in place. Returns how to undo it and the index of the touched order.
@@ -458,17 +463,17 @@ impl Oms {
                 let (index, _) = self.orders.insert_full(created.client_order_id.clone(), view);
                 Ok((Undo::Remove, Some(Slot::New(index))))
             }
-            Plan::Move { id, next, broker_order_id } => {
-                let (index, order) = self.slot_mut(id).expect("planned on an existing order");
+            Plan::Move { slot, next, broker_order_id } => {
+                let order = self.slot_mut(slot).expect("planned on an existing order");
                 let mut saved = Saved::of(order);
                 if let Some(broker_order_id) = broker_order_id {
                     saved.broker_order_id = Some(order.broker_order_id.replace(broker_order_id.clone()));
                 }
                 let result = order.enter(next, at);
-                Self::settle(order, index, saved, result)
+                Self::settle(order, slot, saved, result)
             }
-            Plan::Fill { fill, next, sums } => {
-                let (index, order) = self.slot_mut(&fill.client_order_id).expect("planned on an existing order");
+            Plan::Fill { slot, fill, next, sums } => {
+                let order = self.slot_mut(slot).expect("planned on an existing order");
                 let saved = Saved::of(order);
                 order.fills.push(Fill {
                     seq: at.seq,
@@ -489,7 +494,7 @@ impl Oms {
                 order.late_fill |= sums.late;
                 order.overfill = sums.cum_qty > order.created.qty;
                 let result = order.enter(next, at);
-                Self::settle(order, index, saved, result)
+                Self::settle(order, slot, saved, result)
             }
         }
     }

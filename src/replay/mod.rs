@@ -127,20 +127,23 @@ fn fold(
     }
     // Records are read, verified and decoded a block ahead on the reader's thread; this
     // thread only folds.
-    for block in journal.reader().decoded(state.at.seq + 1, upto, decode_event)? {
-        for record in block? {
-            let Record { envelope, payload, hash } = record?;
+    let mut blocks = journal.reader().decoded(state.at.seq + 1, upto, decode_event)?;
+    while let Some(block) = blocks.next() {
+        let block = block?;
+        for record in &block {
+            let Record { envelope, payload, hash } = record.as_ref().map_err(|corruption| corruption.clone())?;
             if let Until::Time(limit) = until
                 && envelope.ts_ns > limit
             {
                 return Ok(state);
             }
-            state.views.apply(&envelope, &payload)?;
-            inspect(&envelope, &payload, &hash, &state.views);
-            state.at = Head { seq: envelope.seq, hash };
+            state.views.apply(envelope, payload)?;
+            inspect(envelope, payload, hash, &state.views);
+            state.at = Head { seq: envelope.seq, hash: *hash };
             state.ts_ns = Some(envelope.ts_ns);
             state.folded += 1;
         }
+        blocks.recycle(block);
     }
     Ok(state)
 }
