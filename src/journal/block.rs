@@ -87,6 +87,22 @@ impl BlockBuilder {
     }
 }
 
+/// Appends the records of sealed block `next` to sealed block `block` (`next` must start
+/// where `block` ends: the writer joins blocks it prepared in order) and reseals the header.
+/// Returns the joined record count.
+pub fn join(block: &mut Vec<u8>, next: &[u8]) -> u32 {
+    let count = |bytes: &[u8]| u32::from_le_bytes(bytes[12..16].try_into().expect("4 bytes"));
+    let first_seq = |bytes: &[u8]| u64::from_le_bytes(bytes[4..12].try_into().expect("8 bytes"));
+    debug_assert!(block.len() >= HEADER_BYTES && next.len() >= HEADER_BYTES);
+    debug_assert_eq!(first_seq(block) + u64::from(count(block)), first_seq(next), "blocks must be consecutive");
+    let joined = count(block).checked_add(count(next)).expect("a block holds fewer than 2^32 records");
+    block.extend_from_slice(&next[HEADER_BYTES..]);
+    block[12..16].copy_from_slice(&joined.to_le_bytes());
+    let crc = crc32c::crc32c(&block[..HEADER_BYTES - 4]);
+    block[HEADER_BYTES - 4..HEADER_BYTES].copy_from_slice(&crc.to_le_bytes());
+    joined
+}
+
 /// A parsed block header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BlockHeader {
@@ -291,6 +307,18 @@ mod tests {
         longer.push(0);
         assert!(verify(1, &longer).is_err());
         assert!(verify(2, &bytes).is_err(), "a block under the wrong key must not verify");
+    }
+
+    #[test]
+    fn joined_blocks_verify_as_one() {
+        let h0 = ChainHash::of_genesis(b"g");
+        let (mut first, h3) = block(1, 3, h0);
+        let (second, h5) = block(4, 2, h3);
+        assert_eq!(join(&mut first, &second), 5);
+        assert_eq!(verify(1, &first), Ok(5));
+        let header = read_header(1, &first).unwrap();
+        let last = BlockRecords::new(&header, &first).last().unwrap().unwrap();
+        assert_eq!(last.hash, h5);
     }
 
     #[test]

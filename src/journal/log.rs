@@ -166,6 +166,21 @@ pub(super) struct Prepared {
     pub committed: Vec<Committed>,
 }
 
+impl Prepared {
+    /// Records in the block.
+    pub(super) fn len(&self) -> usize {
+        self.committed.len()
+    }
+
+    /// Joins `next`, prepared right after this block, into it: one block, one sled value.
+    pub(super) fn join(&mut self, next: Prepared) {
+        assert_eq!(next.first_seq, self.head.seq + 1, "only consecutive blocks join");
+        block::join(&mut self.bytes, &next.bytes);
+        self.head = next.head;
+        self.committed.extend(next.committed);
+    }
+}
+
 impl std::fmt::Debug for Journal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Journal").field("dir", &self.layout.dir).field("head", &self.head).finish()

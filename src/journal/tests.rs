@@ -208,6 +208,31 @@ fn a_stale_batch_is_refused() {
     assert_eq!(journal.head().seq, 1);
 }
 
+#[test]
+fn queued_batches_join_into_blocks_of_at_most_max_batch_records_and_read_back_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut journal = create(dir.path());
+    let mut prepared = Vec::new();
+    for (from, n) in [(1, 3), (4, 2), (6, 4)] {
+        let mut batch = journal.batch();
+        for i in from..from + n {
+            batch.push(&draft(i)).unwrap();
+        }
+        prepared.push(journal.prepare(batch).unwrap().unwrap());
+    }
+    let blocks = writer::join(prepared.into_iter(), 6);
+    assert_eq!(blocks.iter().map(|b| (b.first_seq, b.len())).collect::<Vec<_>>(), vec![(1, 5), (6, 4)]);
+    journal.durability.write(&blocks.iter().collect::<Vec<_>>()).unwrap();
+    let head = journal.head();
+    drop(journal);
+
+    let journal = Journal::open(dir.path(), &OpenOptions::default()).unwrap();
+    assert_eq!(journal.head(), head);
+    let payloads: Vec<_> = all(&journal).into_iter().map(|r| r.payload).collect();
+    assert_eq!(payloads, (1..=9).map(|i| draft(i).payload).collect::<Vec<_>>());
+    assert_eq!(journal.verify().unwrap().events, 9);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_producers_get_unique_gapless_seqs() {
     let dir = tempfile::tempdir().unwrap();
