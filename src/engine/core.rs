@@ -173,7 +173,7 @@ impl Core {
                 let expire_ns = expiry::venue_expiry(created, order.transitions[0].ts_ns, self.state.config());
                 Some(BrokerCommand::Submit(NewOrder {
                     client_order_id: created.client_order_id.clone(),
-                    symbol: created.symbol.clone(),
+                    symbol: created.symbol.to_string(),
                     side: created.side,
                     order_type: created.order_type,
                     qty: created.qty,

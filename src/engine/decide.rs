@@ -58,7 +58,7 @@ fn submit_order(state: &EngineState, now_ns: i64, submit: &SubmitOrder) -> Vec<E
         time_in_force: submit.time_in_force,
         ttl_s: submit.ttl_s,
         decision_price: submit.decision_price,
-        arrival_price: state.last_price.get(&submit.symbol).copied(),
+        arrival_price: state.last_price.get(submit.symbol.as_str()).copied(),
         execution_id: None,
         slice_id: None,
     });
@@ -138,8 +138,8 @@ fn kill_switch(state: &EngineState, reason: &str, flatten_as: Option<u64>) -> Ve
     for (n, position) in open.enumerate() {
         let created = OrderCreated {
             client_order_id: format!("kill-{seq}-{}", n + 1).into(),
-            strategy: position.strategy.clone(),
-            symbol: position.symbol.clone(),
+            strategy: position.strategy.as_str().into(),
+            symbol: position.symbol.as_str().into(),
             side: if position.net_qty.is_sign_positive() { Side::Sell } else { Side::Buy },
             order_type: OrderType::Market,
             qty: position.net_qty.abs(),

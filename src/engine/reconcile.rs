@@ -138,8 +138,8 @@ fn adjustment(state: &EngineState, d: &Discrepancy, input_seq: u64, n: usize) ->
     Some(
         FillInferred {
             fill_id: format!("recon-{input_seq}-{n}").into(),
-            strategy: RECONCILIATION_STRATEGY.to_owned(),
-            symbol: symbol.to_owned(),
+            strategy: RECONCILIATION_STRATEGY.into(),
+            symbol: symbol.into(),
             side: if delta.is_sign_positive() { Side::Buy } else { Side::Sell },
             qty: delta.abs(),
             price: state.last_price.get(symbol).copied().unwrap_or_default(),

@@ -1,5 +1,6 @@
 //! The engine family: decisions about inputs that are not about one order's lifecycle.
 
+use compact_str::CompactString;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -91,8 +92,8 @@ pub enum ReconciliationOutcome {
 pub struct FillInferred {
     /// `recon-<seq of the broker's report>-<n>`.
     pub fill_id: FillId,
-    pub strategy: String,
-    pub symbol: String,
+    pub strategy: CompactString,
+    pub symbol: CompactString,
     pub side: Side,
     #[serde(with = "crate::domain::decimal")]
     pub qty: Decimal,

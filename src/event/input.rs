@@ -2,6 +2,7 @@
 //! the engine decides anything about it, so a journal holds all that is needed to run the
 //! engine again (`blotter verify --rerun`). The engine's decisions follow their input.
 
+use compact_str::CompactString;
 use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
@@ -59,8 +60,8 @@ impl Default for EngineConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SubmitOrder {
     pub client_order_id: ClientOrderId,
-    pub strategy: String,
-    pub symbol: String,
+    pub strategy: CompactString,
+    pub symbol: CompactString,
     pub side: Side,
     pub order_type: OrderType,
     #[serde(with = "crate::domain::decimal")]
@@ -83,7 +84,7 @@ pub struct CancelOrder {
 /// One OHLCV bar. Its time (the bar's end) is `market_ts_ns`; engine time is the envelope's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MarketBar {
-    pub symbol: String,
+    pub symbol: CompactString,
     #[serde(with = "crate::domain::decimal")]
     pub open: Decimal,
     #[serde(with = "crate::domain::decimal")]
@@ -100,7 +101,7 @@ pub struct MarketBar {
 /// Top of book.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MarketQuote {
-    pub symbol: String,
+    pub symbol: CompactString,
     #[serde(with = "crate::domain::decimal")]
     pub bid: Decimal,
     #[serde(with = "crate::domain::decimal")]
@@ -111,7 +112,7 @@ pub struct MarketQuote {
 /// One print on the tape.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MarketTrade {
-    pub symbol: String,
+    pub symbol: CompactString,
     #[serde(with = "crate::domain::decimal")]
     pub price: Decimal,
     #[serde(with = "crate::domain::decimal")]
@@ -148,7 +149,7 @@ pub struct BrokerFilled {
     #[serde(with = "crate::domain::decimal")]
     pub fee: Decimal,
     pub liquidity: LiquiditySide,
-    pub venue: String,
+    pub venue: CompactString,
     pub broker_ts_ns: i64,
 }
 

@@ -1,6 +1,7 @@
 //! The order-lifecycle event family. One struct per event; each is wrapped by a variant of
 //! [`crate::event::Event`] of the same name.
 
+use compact_str::CompactString;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -10,8 +11,8 @@ use crate::domain::{BrokerOrderId, ClientOrderId, FillId, LiquiditySide, OrderTy
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderCreated {
     pub client_order_id: ClientOrderId,
-    pub strategy: String,
-    pub symbol: String,
+    pub strategy: CompactString,
+    pub symbol: CompactString,
     pub side: Side,
     pub order_type: OrderType,
     #[serde(with = "crate::domain::decimal")]
@@ -74,7 +75,7 @@ pub struct OrderFilled {
     #[serde(with = "crate::domain::decimal")]
     pub fee: Decimal,
     pub liquidity: LiquiditySide,
-    pub venue: String,
+    pub venue: CompactString,
     /// The broker's timestamp of the execution (ns since the Unix epoch); informational.
     pub broker_ts_ns: i64,
 }

@@ -89,8 +89,8 @@ fn script(rng: &mut ChaCha8Rng, n: u64) -> VecDeque<Event> {
     let mut s = Script { events: VecDeque::new(), id: id.clone(), n, fills: 0 };
     s.push(OrderCreated {
         client_order_id: id.clone(),
-        strategy: STRATEGIES[rng.random_range(0..STRATEGIES.len())].to_owned(),
-        symbol: symbol.to_owned(),
+        strategy: STRATEGIES[rng.random_range(0..STRATEGIES.len())].into(),
+        symbol: symbol.into(),
         side,
         order_type: if market { OrderType::Market } else { OrderType::Limit },
         qty,

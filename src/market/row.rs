@@ -20,7 +20,7 @@ pub(super) fn parse_row(columns: &Columns, record: &ByteRecord, symbol: &str) ->
         parse_decimal(value).ok_or_else(|| Problem::BadNumber { column: NAMES[slot], value: value.to_owned() })
     };
     let bar = MarketBar {
-        symbol: symbol.to_owned(),
+        symbol: symbol.into(),
         open: number(1)?,
         high: number(2)?,
         low: number(3)?,

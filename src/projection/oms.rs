@@ -9,6 +9,7 @@
 //! `check` refuses; `apply` then executes the plan in place (no copy of the order), re-verifies
 //! the touched order's invariants against its fill record, and restores it if they fail.
 
+use compact_str::CompactString;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::collections::btree_map::Entry;
@@ -47,7 +48,7 @@ pub struct Fill {
     #[serde(with = "crate::domain::decimal")]
     pub fee: Decimal,
     pub liquidity: LiquiditySide,
-    pub venue: String,
+    pub venue: CompactString,
     pub broker_ts_ns: i64,
     /// It arrived after the order was `Cancelled` or `Expired`.
     pub late: bool,

@@ -153,7 +153,7 @@ impl ExecutionReport {
             exec_id: env.event_id,
             client_order_id: order.client_order_id().clone(),
             broker_order_id: order.broker_order_id.clone(),
-            symbol: order.created.symbol.clone(),
+            symbol: order.created.symbol.to_string(),
             side: order.created.side,
             order_qty: order.created.qty,
             exec_type,

@@ -506,7 +506,7 @@ proptest! {
                     prop_assert_eq!(reports.all().len(), want_reports);
                     match &ev {
                         Event::OrderCreated(c) => {
-                            created.insert(c.client_order_id.to_string(), (c.strategy.clone(), c.symbol.clone(), c.side));
+                            created.insert(c.client_order_id.to_string(), (c.strategy.to_string(), c.symbol.to_string(), c.side));
                         }
                         Event::OrderFilled(f) => {
                             let late = matches!(status_before, Some(OrderStatus::Cancelled | OrderStatus::Expired));

@@ -97,8 +97,8 @@ impl From<&OrderView> for OrderRow {
         OrderRow {
             client_order_id: created.client_order_id.clone(),
             broker_order_id: order.broker_order_id.clone(),
-            strategy: created.strategy.clone(),
-            symbol: created.symbol.clone(),
+            strategy: created.strategy.to_string(),
+            symbol: created.symbol.to_string(),
             side: created.side,
             order_type: created.order_type,
             time_in_force,

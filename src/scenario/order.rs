@@ -23,8 +23,8 @@ pub(super) fn submit(order: &OrderEntry, symbol: &str) -> Result<(i64, SubmitOrd
     let decision_price = order.decision_price.as_ref().map(|price| price.checked("decision_price", Rule::Positive));
     let submit = SubmitOrder {
         client_order_id: ClientOrderId::new(order.id.as_str()),
-        strategy: order.strategy.clone(),
-        symbol: symbol.to_owned(),
+        strategy: order.strategy.as_str().into(),
+        symbol: symbol.into(),
         side: match order.side {
             SideName::Buy => Side::Buy,
             SideName::Sell => Side::Sell,

@@ -13,12 +13,12 @@ impl PaperVenue {
     pub(super) fn bar(&mut self, bar: &MarketBar, at_ns: i64) {
         self.advance(at_ns);
         let budget = self.pricing.budget(bar.volume);
-        let market = self.markets.entry(bar.symbol.clone()).or_insert(Market { reference: bar.close, budget });
+        let market = self.markets.entry(bar.symbol.to_string()).or_insert(Market { reference: bar.close, budget });
         market.budget = budget;
         for index in self.books.resting_in(&bar.symbol) {
             self.match_on_bar(index, bar, at_ns);
         }
-        if let Some(market) = self.markets.get_mut(&bar.symbol) {
+        if let Some(market) = self.markets.get_mut(bar.symbol.as_str()) {
             market.reference = bar.close;
         }
     }

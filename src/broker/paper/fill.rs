@@ -51,7 +51,7 @@ impl PaperVenue {
             price: plan.price,
             fee: plan.fee,
             liquidity,
-            venue: self.config.venue.clone(),
+            venue: self.config.venue.as_str().into(),
             broker_ts_ns: at_ns,
         };
         let done = order.leaves_qty() <= Decimal::ZERO;

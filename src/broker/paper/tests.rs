@@ -109,7 +109,7 @@ fn limit(id: &str, side: Side, qty: &str, price: &str, tif: TimeInForce) -> NewO
 /// A EURUSD bar: open, high, low, close, volume.
 fn bar(ohlcv: [&str; 5]) -> MarketBar {
     let [open, high, low, close, volume] = ohlcv.map(d);
-    MarketBar { symbol: "EURUSD".to_owned(), open, high, low, close, volume, market_ts_ns: 0 }
+    MarketBar { symbol: "EURUSD".into(), open, high, low, close, volume, market_ts_ns: 0 }
 }
 
 /// A bar that only prints `close` (open = high = low = close).

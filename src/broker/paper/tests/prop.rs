@@ -60,7 +60,7 @@ fn new_order() -> impl Strategy<Value = NewOrder> {
 fn new_bar() -> impl Strategy<Value = MarketBar> {
     (0..SYMBOLS.len(), decimal(), decimal(), decimal(), decimal(), decimal()).prop_map(
         |(symbol, open, high, low, close, volume)| MarketBar {
-            symbol: SYMBOLS[symbol].to_owned(),
+            symbol: SYMBOLS[symbol].into(),
             open,
             high,
             low,
