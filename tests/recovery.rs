@@ -59,7 +59,7 @@ fn reference(scenario: &Path, dir: &Path) -> Reference {
                     .views
                     .oms
                     .get(&fill.client_order_id)
-                    .map(std::borrow::Cow::into_owned);
+                    .map(blotter::projection::OrderRef::into_owned);
                 if order.is_some_and(|o| o.status == OrderStatus::PartiallyFilled) {
                     partial_fills.push(seq);
                 }

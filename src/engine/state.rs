@@ -13,7 +13,7 @@ use super::expiry;
 use crate::domain::{ClientOrderId, OrderStatus};
 use crate::event::{EngineConfig, Event, SessionStarted};
 use crate::journal::Envelope;
-use crate::projection::{InvariantViolation, OrderView, Views};
+use crate::projection::{InvariantViolation, OrderRef, Views};
 
 /// The engine's state. `apply` is the only way it changes.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,7 +49,7 @@ impl EngineState {
         self.session.as_ref().map_or(&DEFAULT_CONFIG, |s| &s.config)
     }
 
-    pub fn order(&self, client_order_id: &ClientOrderId) -> Option<std::borrow::Cow<'_, OrderView>> {
+    pub fn order(&self, client_order_id: &ClientOrderId) -> Option<OrderRef<'_>> {
         self.views.oms.get(client_order_id)
     }
 

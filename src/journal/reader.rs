@@ -117,9 +117,10 @@ impl Reader {
     }
 
     /// The records in `from_seq..=upto`, a verified block at a time, each record decoded by
-    /// `decode` on the prefetch thread (which also verifies): a replay folds on one core
-    /// while the other reads, verifies and decodes ahead. Links between blocks are checked
-    /// here, in order.
+    /// `decode`: a pipeline of three threads, one reading and verifying, one decoding, and
+    /// the caller folding, so a replay spreads over both cores however its work divides.
+    /// Links between blocks are checked here, in order. Hand each consumed block back with
+    /// [`Decoded::recycle`].
     pub fn decoded<T: Send + 'static>(
         &self,
         from_seq: u64,
@@ -133,7 +134,9 @@ impl Reader {
         }
         let from_seq = from_seq.max(1);
         let (recycle, recycled) = std::sync::mpsc::sync_channel::<Vec<Result<T, Corruption>>>(PREFETCH_BLOCKS + 1);
-        let prefetch = Prefetch::spawn(iter, upto, move |block| {
+        // Two stages ahead of the caller: one thread reads and verifies, the next decodes.
+        let verified = Prefetch::spawn(iter, upto, |_| Ok(()))?;
+        let prefetch = verified.then(move |block, ()| {
             // A block the caller is done with: its records are freed here, on the thread that
             // allocated them (cheaper than a cross-thread free), and its buffer is reused.
             let mut decoded = recycled.try_iter().last().unwrap_or_default();
@@ -288,6 +291,29 @@ impl<T: Send + 'static> Prefetch<T> {
                 }
             })
             .map_err(|e| super::error::JournalError::Storage(format!("cannot start the prefetch thread: {e}")))?;
+        Ok(Prefetch { rx: Some(rx), thread: Some(thread) })
+    }
+
+    /// A further stage on a thread of its own: `work` turns each block's `T` into a `U`, up
+    /// to [`PREFETCH_BLOCKS`] ahead; errors pass through, and the first one ends the stage.
+    /// Dropping the result stops this stage, which drops (and so stops) the one before.
+    fn then<U: Send + 'static>(
+        mut self,
+        mut work: impl FnMut(&VerifiedBlock, T) -> Result<U> + Send + 'static,
+    ) -> Result<Prefetch<U>> {
+        let (tx, rx) = std::sync::mpsc::sync_channel(PREFETCH_BLOCKS);
+        let thread = std::thread::Builder::new()
+            .name("blotter-journal-decode".into())
+            .spawn(move || {
+                while let Some(item) = self.next().transpose() {
+                    let item = item.and_then(|(block, done)| work(&block, done).map(|made| (block, made)));
+                    let failed = item.is_err();
+                    if tx.send(item).is_err() || failed {
+                        return;
+                    }
+                }
+            })
+            .map_err(|e| super::error::JournalError::Storage(format!("cannot start the decode thread: {e}")))?;
         Ok(Prefetch { rx: Some(rx), thread: Some(thread) })
     }
 

@@ -35,7 +35,7 @@ use serde::{Deserialize, Serialize};
 use crate::event::Event;
 use crate::journal::Envelope;
 
-pub use oms::{Fill, Oms, OrderIndex, OrderView, Transition};
+pub use oms::{Fill, Oms, OrderIndex, OrderRef, OrderView, Transition};
 pub use order_table::OrderTable;
 pub use positions::{Position, PositionKey, Positions};
 pub use reconciliation::{ReconciliationRun, Reconciliations};

@@ -130,6 +130,41 @@ impl OrderView {
     }
 }
 
+/// An order read from the OMS: held in memory, or decoded from the checkpoint table. A
+/// pointer either way, so handing one around copies no order (an `OrderView` is ~400 bytes,
+/// and a `Cow` of one was copied on every lookup).
+#[derive(Debug)]
+pub enum OrderRef<'a> {
+    Held(&'a OrderView),
+    Decoded(Box<OrderView>),
+}
+
+impl OrderRef<'_> {
+    pub fn into_owned(self) -> OrderView {
+        match self {
+            OrderRef::Held(order) => order.clone(),
+            OrderRef::Decoded(order) => *order,
+        }
+    }
+}
+
+impl std::ops::Deref for OrderRef<'_> {
+    type Target = OrderView;
+
+    fn deref(&self) -> &OrderView {
+        match self {
+            OrderRef::Held(order) => order,
+            OrderRef::Decoded(order) => order,
+        }
+    }
+}
+
+impl PartialEq for OrderRef<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
 /// The hasher of the order index: fixed (no per-process random seed), fast on short ids.
 /// Iteration never depends on it: the map iterates in insertion (journal) order.
 pub type OrderIndex = IndexMap<ClientOrderId, OrderView, FxBuildHasher>;
@@ -248,14 +283,14 @@ impl Oms {
         Oms { base: Some(base), ..Oms::default() }
     }
 
-    pub fn get(&self, client_order_id: &ClientOrderId) -> Option<Cow<'_, OrderView>> {
+    pub fn get(&self, client_order_id: &ClientOrderId) -> Option<OrderRef<'_>> {
         self.find(client_order_id).map(|(_, order)| order)
     }
 
     /// The order and where it lives.
-    fn find(&self, client_order_id: &ClientOrderId) -> Option<(Slot, Cow<'_, OrderView>)> {
+    fn find(&self, client_order_id: &ClientOrderId) -> Option<(Slot, OrderRef<'_>)> {
         if let Some((index, _, order)) = self.orders.get_full(client_order_id) {
-            return Some((Slot::New(index), Cow::Borrowed(order)));
+            return Some((Slot::New(index), OrderRef::Held(order)));
         }
         let table = self.base.as_ref()?;
         let ordinal = table.ordinal_of(client_order_id.as_str())?;
@@ -279,12 +314,12 @@ impl Oms {
 
     /// Every order, in creation (journal) order. Base orders are decoded as they are reached
     /// (an unreadable one, already logged, is left out).
-    pub fn iter(&self) -> impl Iterator<Item = Cow<'_, OrderView>> + '_ {
+    pub fn iter(&self) -> impl Iterator<Item = OrderRef<'_>> + '_ {
         let base = self.base_entries().filter_map(|(table, ordinal, changed)| match changed {
-            Some(order) => Some(Cow::Borrowed(order)),
-            None => table.decode(ordinal).map(Cow::Owned),
+            Some(order) => Some(OrderRef::Held(order)),
+            None => table.decode(ordinal).map(|order| OrderRef::Decoded(Box::new(order))),
         });
-        base.chain(self.orders.values().map(Cow::Borrowed))
+        base.chain(self.orders.values().map(OrderRef::Held))
     }
 
     /// Every order with its client order id and its encoded record, in creation order:
@@ -308,10 +343,10 @@ impl Oms {
         })
     }
 
-    fn base_order<'a>(&'a self, table: &OrderTable, ordinal: u32) -> Option<Cow<'a, OrderView>> {
+    fn base_order<'a>(&'a self, table: &OrderTable, ordinal: u32) -> Option<OrderRef<'a>> {
         match self.changed.get(&ordinal) {
-            Some(order) => Some(Cow::Borrowed(order)),
-            None => table.decode(ordinal).map(Cow::Owned),
+            Some(order) => Some(OrderRef::Held(order)),
+            None => table.decode(ordinal).map(|order| OrderRef::Decoded(Box::new(order))),
         }
     }
 
@@ -417,7 +452,7 @@ impl Oms {
         }
     }
 
-    fn existing(&self, client_order_id: &ClientOrderId) -> Result<(Slot, Cow<'_, OrderView>), OrderError> {
+    fn existing(&self, client_order_id: &ClientOrderId) -> Result<(Slot, OrderRef<'_>), OrderError> {
         self.find(client_order_id).ok_or_else(|| OrderError::UnknownOrder { client_order_id: client_order_id.clone() })
     }
 
@@ -531,7 +566,7 @@ impl Eq for Oms {}
 impl Serialize for Oms {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        struct All<'a>(Vec<Cow<'a, OrderView>>);
+        struct All<'a>(Vec<OrderRef<'a>>);
         impl Serialize for All<'_> {
             fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 serializer.collect_map(self.0.iter().map(|order| (order.client_order_id(), &**order)))

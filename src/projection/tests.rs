@@ -576,7 +576,7 @@ fn the_oracles_have_teeth() {
     assert!(order_mismatches(&order, &[(f.clone(), false)]).is_empty());
     assert!(!order_mismatches(&order, &[(f.clone(), true)]).is_empty(), "late flag");
     assert!(!order_mismatches(&order, &[]).is_empty(), "cum");
-    let mut wrong = order.clone().into_owned();
+    let mut wrong = order.into_owned();
     wrong.leaves_qty = d("7");
     assert!(!order_mismatches(&wrong, &[(f, false)]).is_empty(), "leaves");
 }
