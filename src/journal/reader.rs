@@ -372,8 +372,8 @@ pub struct Decoded<T: Send + 'static> {
 }
 
 impl<T: Send + 'static> Decoded<T> {
-    /// Hands a block back once consumed, to be freed and reused by the prefetch thread
-    /// (dropped here if that thread is gone or behind).
+    /// Hands a block back once consumed, to be freed and reused by the decoding thread
+    /// (dropped here if that thread is gone or has blocks enough).
     pub fn recycle(&self, block: Vec<Result<T, Corruption>>) {
         if let Some(recycle) = &self.recycle {
             let _ = recycle.try_send(block);
