@@ -165,6 +165,14 @@ impl PartialEq for OrderRef<'_> {
     }
 }
 
+/// A base order: its changed copy if an event changed it, else decoded from the table.
+fn base_order<'a>(table: &OrderTable, ordinal: u32, changed: Option<&'a OrderView>) -> Option<OrderRef<'a>> {
+    match changed {
+        Some(order) => Some(OrderRef::Held(order)),
+        None => table.decode(ordinal).map(|order| OrderRef::Decoded(Box::new(order))),
+    }
+}
+
 /// The hasher of the order index: fixed (no per-process random seed), fast on short ids.
 /// Iteration never depends on it: the map iterates in insertion (journal) order.
 pub type OrderIndex = IndexMap<ClientOrderId, OrderView, FxBuildHasher>;
@@ -197,8 +205,25 @@ struct At {
 enum Plan<'e> {
     Nothing,
     Create(&'e OrderCreated),
-    Move { slot: Slot, next: OrderState, broker_order_id: Option<&'e BrokerOrderId> },
-    Fill { slot: Slot, fill: &'e OrderFilled, next: OrderState, sums: FillSums },
+    Move { found: Found, next: OrderState, broker_order_id: Option<&'e BrokerOrderId> },
+    Fill { found: Found, fill: &'e OrderFilled, next: OrderState, sums: FillSums },
+}
+
+/// An order `plan` found: where it lives, and the copy it decoded if it is a base order not
+/// copied out yet (the event will change it, so `execute` copies that one out).
+struct Found {
+    slot: Slot,
+    decoded: Option<Box<OrderView>>,
+}
+
+impl Found {
+    fn of(slot: Slot, order: OrderRef<'_>) -> Found {
+        let decoded = match order {
+            OrderRef::Held(_) => None,
+            OrderRef::Decoded(order) => Some(order),
+        };
+        Found { slot, decoded }
+    }
 }
 
 /// An order's running sums after a fill.
@@ -294,7 +319,7 @@ impl Oms {
         }
         let table = self.base.as_ref()?;
         let ordinal = table.ordinal_of(client_order_id.as_str())?;
-        Some((Slot::Base(ordinal), self.base_order(table, ordinal)?))
+        Some((Slot::Base(ordinal), base_order(table, ordinal, self.changed.get(&ordinal))?))
     }
 
     /// Whether an order with this id exists (created, whatever its status).
@@ -315,10 +340,7 @@ impl Oms {
     /// Every order, in creation (journal) order. Base orders are decoded as they are reached
     /// (an unreadable one, already logged, is left out).
     pub fn iter(&self) -> impl Iterator<Item = OrderRef<'_>> + '_ {
-        let base = self.base_entries().filter_map(|(table, ordinal, changed)| match changed {
-            Some(order) => Some(OrderRef::Held(order)),
-            None => table.decode(ordinal).map(|order| OrderRef::Decoded(Box::new(order))),
-        });
+        let base = self.base_entries().filter_map(|(table, ordinal, changed)| base_order(table, ordinal, changed));
         base.chain(self.orders.values().map(OrderRef::Held))
     }
 
@@ -343,21 +365,15 @@ impl Oms {
         })
     }
 
-    fn base_order<'a>(&'a self, table: &OrderTable, ordinal: u32) -> Option<OrderRef<'a>> {
-        match self.changed.get(&ordinal) {
-            Some(order) => Some(OrderRef::Held(order)),
-            None => table.decode(ordinal).map(|order| OrderRef::Decoded(Box::new(order))),
-        }
-    }
-
-    /// The order at `slot` (found by [`Oms::find`]) to change, copied out of the base first if
-    /// it lives there.
-    fn slot_mut(&mut self, slot: Slot) -> Option<&mut OrderView> {
+    /// The order `plan` found, to change: a base order is copied out first, from the copy
+    /// `plan` decoded (so it is decoded once).
+    fn slot_mut(&mut self, Found { slot, decoded }: Found) -> Option<&mut OrderView> {
         match slot {
             Slot::New(index) => self.orders.get_index_mut(index).map(|(_, order)| order),
             Slot::Base(ordinal) => match self.changed.entry(ordinal) {
                 Entry::Occupied(entry) => Some(entry.into_mut()),
-                Entry::Vacant(entry) => Some(entry.insert(self.base.as_ref()?.decode(ordinal)?)),
+                // Not copied out yet, so `find` decoded it.
+                Entry::Vacant(entry) => Some(entry.insert(*decoded?)),
             },
         }
     }
@@ -419,7 +435,8 @@ impl Oms {
         use OrderTrigger::*;
         let moved = |id: &'e ClientOrderId, trigger| -> Result<Plan<'e>, OrderError> {
             let (slot, order) = self.existing(id)?;
-            Ok(Plan::Move { slot, next: order.state().apply(trigger)?, broker_order_id: None })
+            let next = order.state().apply(trigger)?;
+            Ok(Plan::Move { found: Found::of(slot, order), next, broker_order_id: None })
         };
         match event {
             Event::OrderCreated(created) => {
@@ -438,7 +455,7 @@ impl Oms {
                     let client_order_id = e.client_order_id.clone();
                     return Err(OrderError::BrokerConfirmationRequired { client_order_id, trigger: Accept });
                 }
-                Ok(Plan::Move { slot, next, broker_order_id: Some(&e.broker_order_id) })
+                Ok(Plan::Move { found: Found::of(slot, order), next, broker_order_id: Some(&e.broker_order_id) })
             }
             Event::OrderRejected(e) => moved(&e.client_order_id, Reject),
             Event::OrderFilled(fill) => self.plan_fill(fill),
@@ -487,7 +504,8 @@ impl Oms {
         if !next.status.is_terminal() {
             order.created.qty.checked_sub(cum_qty).ok_or(overflow("leaves_qty"))?;
         }
-        Ok(Plan::Fill { slot, fill, next, sums: FillSums { cum_qty, notional, fees, avg_px, late } })
+        let sums = FillSums { cum_qty, notional, fees, avg_px, late };
+        Ok(Plan::Fill { found: Found::of(slot, order), fill, next, sums })
     }
 
     /// Carries out a plan in place. Returns how to undo it and the index of the touched order.
@@ -499,8 +517,9 @@ impl Oms {
                 let (index, _) = self.orders.insert_full(created.client_order_id.clone(), view);
                 Ok((Undo::Remove, Some(Slot::New(index))))
             }
-            Plan::Move { slot, next, broker_order_id } => {
-                let order = self.slot_mut(slot).expect("planned on an existing order");
+            Plan::Move { found, next, broker_order_id } => {
+                let slot = found.slot;
+                let order = self.slot_mut(found).expect("planned on an existing order");
                 let mut saved = Saved::of(order);
                 if let Some(broker_order_id) = broker_order_id {
                     saved.broker_order_id = Some(order.broker_order_id.replace(broker_order_id.clone()));
@@ -508,8 +527,9 @@ impl Oms {
                 let result = order.enter(next, at);
                 Self::settle(order, slot, saved, result)
             }
-            Plan::Fill { slot, fill, next, sums } => {
-                let order = self.slot_mut(slot).expect("planned on an existing order");
+            Plan::Fill { found, fill, next, sums } => {
+                let slot = found.slot;
+                let order = self.slot_mut(found).expect("planned on an existing order");
                 let saved = Saved::of(order);
                 order.fills.push(Fill {
                     seq: at.seq,
@@ -566,6 +586,8 @@ impl Eq for Oms {}
 impl Serialize for Oms {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
+        // Collected first: a binary map needs its exact length up front, and an unreadable
+        // base order (logged) is left out.
         struct All<'a>(Vec<OrderRef<'a>>);
         impl Serialize for All<'_> {
             fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {

@@ -46,18 +46,26 @@ impl std::fmt::Debug for OrderTable {
     }
 }
 
+/// The record codec. Bounded: a length prefix inside a record cannot make bincode allocate
+/// without limit.
+fn config() -> impl bincode::config::Config {
+    bincode::config::standard().with_limit::<RECORD_LIMIT>()
+}
+
 /// One order's record, as [`OrderTable::decode`] reads it.
 pub fn encode_order(order: &OrderView) -> Result<Vec<u8>, String> {
-    bincode::serde::encode_to_vec(order, bincode::config::standard().with_limit::<RECORD_LIMIT>())
-        .map_err(|e| format!("order {}: {e}", order.client_order_id()))
+    bincode::serde::encode_to_vec(order, config()).map_err(|e| format!("order {}: {e}", order.client_order_id()))
 }
 
 /// The table of `orders` (client order id, encoded record; in creation order), as parts to
-/// be written one after the other.
-pub fn encode<'a>(orders: impl Iterator<Item = (&'a [u8], std::borrow::Cow<'a, [u8]>)>) -> Vec<Vec<u8>> {
+/// be written one after the other; the first error stops it.
+pub fn encode<'a, E>(
+    orders: impl Iterator<Item = Result<(&'a [u8], std::borrow::Cow<'a, [u8]>), E>>,
+) -> Result<Vec<Vec<u8>>, E> {
     let (mut record_ends, mut key_ends, mut keys, mut records) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut ids: Vec<&[u8]> = Vec::new();
-    for (id, record) in orders {
+    for order in orders {
+        let (id, record) = order?;
         keys.extend_from_slice(id);
         records.extend_from_slice(&record);
         key_ends.extend_from_slice(&(keys.len() as u64).to_le_bytes());
@@ -67,7 +75,7 @@ pub fn encode<'a>(orders: impl Iterator<Item = (&'a [u8], std::borrow::Cow<'a, [
     let mut by_key: Vec<u32> = (0..ids.len() as u32).collect();
     by_key.sort_unstable_by_key(|&ordinal| ids[ordinal as usize]);
     let by_key = by_key.iter().flat_map(|o| o.to_le_bytes()).collect();
-    vec![(ids.len() as u64).to_le_bytes().to_vec(), record_ends, key_ends, by_key, keys, records]
+    Ok(vec![(ids.len() as u64).to_le_bytes().to_vec(), record_ends, key_ends, by_key, keys, records])
 }
 
 impl OrderTable {
@@ -155,9 +163,7 @@ impl OrderTable {
     /// Order `ordinal`, decoded; `None` (logged) if its record does not decode.
     pub fn decode(&self, ordinal: u32) -> Option<OrderView> {
         let record = self.record(ordinal);
-        // Bounded: a length prefix inside a record cannot make bincode allocate without limit.
-        let config = bincode::config::standard().with_limit::<RECORD_LIMIT>();
-        match bincode::serde::decode_from_slice(record, config) {
+        match bincode::serde::decode_from_slice(record, config()) {
             Ok((order, used)) if used == record.len() => Some(order),
             Ok(_) => {
                 tracing::error!(ordinal, "a checkpoint order record has trailing bytes; the order is unreadable");
@@ -196,7 +202,8 @@ mod tests {
     use super::*;
 
     fn table_of(orders: &[(&str, &[u8])]) -> Vec<u8> {
-        encode(orders.iter().map(|(id, record)| (id.as_bytes(), Cow::Borrowed(*record)))).concat()
+        let orders = orders.iter().map(|(id, record)| Ok::<_, ()>((id.as_bytes(), Cow::Borrowed(*record))));
+        encode(orders).unwrap().concat()
     }
 
     fn open(bytes: Vec<u8>) -> Result<OrderTable, String> {

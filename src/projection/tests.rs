@@ -443,8 +443,7 @@ fn order_mismatches(o: &OrderView, fills: &[(OrderFilled, bool)]) -> Vec<String>
 
 /// `oms` written as a checkpoint's order table and read back in place.
 fn through_table(oms: &Oms) -> Oms {
-    let orders = oms.encoded().collect::<Result<Vec<_>, _>>().unwrap();
-    let bytes = crate::projection::order_table::encode(orders.into_iter()).concat();
+    let bytes = crate::projection::order_table::encode(oms.encoded()).unwrap().concat();
     Oms::with_base(crate::projection::OrderTable::open(crate::journal::SnapshotData::from_vec(bytes), 0).unwrap())
 }
 

@@ -58,8 +58,7 @@ pub fn save(journal: &Journal, state: &Replayed) -> Result<usize, JournalError> 
     let views = &state.views;
     let small = SmallViews { positions: &views.positions, reconciliations: &views.reconciliations };
     bincode::serde::encode_into_std_write(&small, &mut data, config()).map_err(encode)?;
-    let orders = views.oms.encoded().collect::<Result<Vec<_>, String>>().map_err(JournalError::Encode)?;
-    let table = order_table::encode(orders.into_iter());
+    let table = order_table::encode(views.oms.encoded()).map_err(JournalError::Encode)?;
     let parts: Vec<&[u8]> = std::iter::once(data.as_slice()).chain(table.iter().map(Vec::as_slice)).collect();
     let store = journal.snapshots()?;
     store.save_parts(NAME, state.at, &parts)?;
