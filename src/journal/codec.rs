@@ -43,7 +43,7 @@ pub fn decode_exact<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
 /// Encodes a record's body: envelope then payload.
 pub fn encode_record<P: Serialize>(envelope: &Envelope, payload: &P, out: &mut Vec<u8>) -> Result<()> {
     let start = out.len();
-    encode_into(envelope, out)?;
+    bincode::encode_into_std_write(envelope, out, config()).map_err(|e| JournalError::Encode(e.to_string()))?;
     encode_into(payload, out)?;
     let size = out.len() - start;
     if size > MAX_RECORD_BYTES {
@@ -53,15 +53,17 @@ pub fn encode_record<P: Serialize>(envelope: &Envelope, payload: &P, out: &mut V
     Ok(())
 }
 
-/// Splits a record's body into its envelope and the payload's bytes.
+/// Splits a record's body into its envelope and the payload's bytes. The envelope goes
+/// through its native codec ([`super::envelope_wire`]), the payload through serde.
 pub fn decode_envelope(body: &[u8]) -> Result<(Envelope, &[u8]), String> {
-    let (envelope, used) = decode_prefix::<Envelope>(body)?;
+    let (envelope, used): (Envelope, usize) =
+        bincode::borrow_decode_from_slice(body, config()).map_err(|e| e.to_string())?;
     Ok((envelope, &body[used..]))
 }
 
 /// Reads only the leading seq of a record's body (the envelope's first field).
 pub fn decode_seq(body: &[u8]) -> Result<u64, String> {
-    decode_prefix::<u64>(body).map(|(seq, _)| seq)
+    bincode::decode_from_slice::<u64, _>(body, config()).map(|(seq, _)| seq).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ mod block;
 mod chain;
 mod codec;
 mod envelope;
+mod envelope_wire;
 mod error;
 mod follow;
 mod frame;
