@@ -103,22 +103,23 @@ impl Reader {
         Ok(Blocks { source: Source::Inline(Box::new(cursor)), links, upto, done: upto < from_seq })
     }
 
-    /// Like [`Reader::blocks`], but reads and verifies blocks (CRC, chain) on a second
-    /// thread, up to [`PREFETCH_BLOCKS`] ahead, while the caller consumes: long scans use
-    /// both cores. The links between blocks are still checked in order here.
+    /// Like [`Reader::blocks`], but reads blocks on one thread and verifies them (CRC,
+    /// chain) on [`VERIFY_THREADS`] others, ahead of the caller: long scans use every core.
+    /// The links between blocks are still checked in order here.
     pub fn blocks_prefetched(&self, from_seq: u64, upto: u64) -> Result<Blocks> {
         let mut blocks = self.blocks(from_seq, upto)?;
         if blocks.done {
             return Ok(blocks);
         }
         let iter = blocks.take_inline();
-        blocks.source = Source::Prefetched(Prefetch::spawn(iter, upto, |_| Ok(()))?);
+        blocks.source = Source::Prefetched(Prefetch::spawn(iter, upto)?);
         Ok(blocks)
     }
 
     /// The records in `from_seq..=upto`, a verified block at a time, each record decoded by
-    /// `decode`: a pipeline of three threads, one reading and verifying, one decoding, and
-    /// the caller folding, so a replay spreads over both cores however its work divides.
+    /// `decode`: a pipeline of stages, reading, verifying (on [`VERIFY_THREADS`] threads),
+    /// decoding, and the caller folding, so a replay spreads over the cores however its
+    /// work divides.
     /// Links between blocks are checked here, in order. Hand each consumed block back with
     /// [`Decoded::recycle`].
     pub fn decoded<T: Send + 'static>(
@@ -134,8 +135,7 @@ impl Reader {
         }
         let from_seq = from_seq.max(1);
         let (recycle, recycled) = std::sync::mpsc::sync_channel::<Vec<Result<T, Corruption>>>(PREFETCH_BLOCKS + 1);
-        // Two stages ahead of the caller: one thread reads and verifies, the next decodes.
-        let verified = Prefetch::spawn(iter, upto, |_| Ok(()))?;
+        let verified = Prefetch::spawn(iter, upto)?;
         let prefetch = verified.then(move |block, ()| {
             // A block the caller is done with: its records are freed here, on the thread that
             // allocated them (cheaper than a cross-thread free), and its buffer is reused.
@@ -219,8 +219,14 @@ impl Reader {
     }
 }
 
-/// Blocks verified ahead by the prefetch thread.
+/// Blocks each prefetching stage holds ready ahead of the next.
 pub const PREFETCH_BLOCKS: usize = 2;
+
+/// Threads verifying blocks side by side. A block is verifiable on its own (its header holds
+/// the previous block's last hash; the links between blocks are checked in order by the
+/// consumer), and BLAKE3 over small records is most of a scan's work, so two threads let a
+/// scan use both cores of a small machine whatever else it does.
+pub const VERIFY_THREADS: usize = 2;
 
 /// The stored blocks in key order, from one segment into the next; a segment starting after
 /// `upto` is not opened (opening one can cost a read of its whole sled log).
@@ -251,49 +257,65 @@ enum Source {
     Done,
 }
 
-/// A verified block and what the prefetch thread made of it.
+/// A verified block and what a prefetching stage made of it.
 type Prefetched<T> = Result<(VerifiedBlock, T)>;
 
-/// The prefetch thread and its channel. Dropping it disconnects the channel (waking the
-/// thread if it waits to send) and joins the thread, so no thread is ever left inside sled
-/// (a process exiting under it crashed in sled's teardown).
+/// A stored block as read, before verification: its key's seq and its bytes.
+type RawBlock = Result<(u64, sled::IVec)>;
+
+/// Threads working ahead of the consumer, each sending into a channel of its own; blocks
+/// are taken from the channels in turn, so they come out in seq order. Dropping it
+/// disconnects the channels (waking any thread waiting to send) and joins the threads, so
+/// no thread is ever left inside sled (a process exiting under it crashed in sled's
+/// teardown).
 struct Prefetch<T> {
-    rx: Option<std::sync::mpsc::Receiver<Prefetched<T>>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    channels: Vec<std::sync::mpsc::Receiver<Prefetched<T>>>,
+    turn: usize,
+    threads: Vec<std::thread::JoinHandle<()>>,
 }
 
-impl<T: Send + 'static> Prefetch<T> {
-    /// Reads and verifies the blocks of `iter` up to `upto` on a new thread, applies `work`
-    /// to each and sends both, up to [`PREFETCH_BLOCKS`] ahead. It sends its error (if any)
-    /// last, then stops.
-    fn spawn(
-        mut iter: Cursor,
-        upto: u64,
-        mut work: impl FnMut(&VerifiedBlock) -> Result<T> + Send + 'static,
-    ) -> Result<Prefetch<T>> {
-        let (tx, rx) = std::sync::mpsc::sync_channel(PREFETCH_BLOCKS);
-        let thread = std::thread::Builder::new()
-            .name("blotter-journal-prefetch".into())
-            .spawn(move || {
-                loop {
-                    let next = read_block(&mut iter, upto)
-                        .and_then(|block| block.map(|block| work(&block).map(|done| (block, done))).transpose())
-                        .transpose();
-                    let stop = !matches!(next, Some(Ok(_)));
-                    if let Some(item) = next
-                        && tx.send(item).is_err()
-                    {
-                        return;
-                    }
-                    if stop {
+impl Prefetch<()> {
+    /// Reads the blocks of `iter` up to `upto` on one thread and verifies them on
+    /// [`VERIFY_THREADS`] more, block `k` on verifier `k mod VERIFY_THREADS`. Bounded: each
+    /// verifier holds one block waiting and [`PREFETCH_BLOCKS`] verified. A failure is sent
+    /// in its block's turn and ends the stage.
+    fn spawn(mut iter: Cursor, upto: u64) -> Result<Prefetch<()>> {
+        let mut prefetch = Prefetch { channels: Vec::new(), turn: 0, threads: Vec::new() };
+        let mut inputs = Vec::with_capacity(VERIFY_THREADS);
+        for _ in 0..VERIFY_THREADS {
+            let (input, raw) = std::sync::mpsc::sync_channel::<RawBlock>(1);
+            let (tx, rx) = std::sync::mpsc::sync_channel(PREFETCH_BLOCKS);
+            prefetch.threads.push(named_thread("blotter-journal-verify", move || {
+                for block in raw {
+                    let verified = block.and_then(|(key_seq, bytes)| Ok((VerifiedBlock::verify(key_seq, bytes)?, ())));
+                    let failed = verified.is_err();
+                    if tx.send(verified).is_err() || failed {
                         return;
                     }
                 }
-            })
-            .map_err(|e| super::error::JournalError::Storage(format!("cannot start the prefetch thread: {e}")))?;
-        Ok(Prefetch { rx: Some(rx), thread: Some(thread) })
+            })?);
+            prefetch.channels.push(rx);
+            inputs.push(input);
+        }
+        prefetch.threads.push(named_thread("blotter-journal-read", move || {
+            for input in inputs.iter().cycle() {
+                let next = read_raw(&mut iter, upto).transpose();
+                let stop = !matches!(next, Some(Ok(_)));
+                if let Some(block) = next
+                    && input.send(block).is_err()
+                {
+                    return;
+                }
+                if stop {
+                    return;
+                }
+            }
+        })?);
+        Ok(prefetch)
     }
+}
 
+impl<T: Send + 'static> Prefetch<T> {
     /// A further stage on a thread of its own: `work` turns each block's `T` into a `U`, up
     /// to [`PREFETCH_BLOCKS`] ahead; errors pass through, and the first one ends the stage.
     /// Dropping the result stops this stage, which drops (and so stops) the one before.
@@ -302,34 +324,38 @@ impl<T: Send + 'static> Prefetch<T> {
         mut work: impl FnMut(&VerifiedBlock, T) -> Result<U> + Send + 'static,
     ) -> Result<Prefetch<U>> {
         let (tx, rx) = std::sync::mpsc::sync_channel(PREFETCH_BLOCKS);
-        let thread = std::thread::Builder::new()
-            .name("blotter-journal-decode".into())
-            .spawn(move || {
-                while let Some(item) = self.next().transpose() {
-                    let item = item.and_then(|(block, done)| work(&block, done).map(|made| (block, made)));
-                    let failed = item.is_err();
-                    if tx.send(item).is_err() || failed {
-                        return;
-                    }
+        let thread = named_thread("blotter-journal-decode", move || {
+            while let Some(item) = self.next().transpose() {
+                let item = item.and_then(|(block, done)| work(&block, done).map(|made| (block, made)));
+                let failed = item.is_err();
+                if tx.send(item).is_err() || failed {
+                    return;
                 }
-            })
-            .map_err(|e| super::error::JournalError::Storage(format!("cannot start the decode thread: {e}")))?;
-        Ok(Prefetch { rx: Some(rx), thread: Some(thread) })
+            }
+        })?;
+        Ok(Prefetch { channels: vec![rx], turn: 0, threads: vec![thread] })
     }
 
-    /// The next block, or `None` once the thread finished (it sends its error first).
+    /// The next block, or `None` once the stage finished (a failure comes first).
     fn next(&mut self) -> Result<Option<(VerifiedBlock, T)>> {
-        match &self.rx {
-            Some(rx) => rx.recv().ok().transpose(),
-            None => Ok(None),
-        }
+        let Some(channel) = self.channels.get(self.turn % self.channels.len().max(1)) else { return Ok(None) };
+        self.turn += 1;
+        channel.recv().ok().transpose()
     }
+}
+
+/// Starts a thread of the journal's, or says why it could not.
+fn named_thread(name: &str, run: impl FnOnce() + Send + 'static) -> Result<std::thread::JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name(name.into())
+        .spawn(run)
+        .map_err(|e| super::error::JournalError::Storage(format!("cannot start thread {name}: {e}")))
 }
 
 impl<T> Drop for Prefetch<T> {
     fn drop(&mut self) {
-        drop(self.rx.take());
-        if let Some(thread) = self.thread.take() {
+        self.channels.clear();
+        for thread in self.threads.drain(..) {
             let _ = thread.join();
         }
     }
@@ -403,14 +429,17 @@ impl<T: Send + 'static> Iterator for Decoded<T> {
 
 /// Reads and verifies the next block at or below `upto` (each block on its own).
 fn read_block(iter: &mut Cursor, upto: u64) -> Result<Option<VerifiedBlock>> {
+    let Some((key_seq, bytes)) = read_raw(iter, upto)? else { return Ok(None) };
+    Ok(Some(VerifiedBlock::verify(key_seq, bytes)?))
+}
+
+/// Reads the next stored block at or below `upto`, unverified.
+fn read_raw(iter: &mut Cursor, upto: u64) -> Result<Option<(u64, sled::IVec)>> {
     let Some((key, bytes)) = iter.next()? else { return Ok(None) };
     let Some(key_seq) = block::seq_of_key(&key) else {
         return Err(Corruption::new(Location::Storage, CorruptionKind::Framing("malformed block key".into())).into());
     };
-    if key_seq > upto {
-        return Ok(None);
-    }
-    Ok(Some(VerifiedBlock::verify(key_seq, bytes)?))
+    Ok((key_seq <= upto).then_some((key_seq, bytes)))
 }
 
 /// Iterator over verified blocks; see [`Reader::blocks`].
