@@ -92,6 +92,10 @@ impl JournalBench {
         let (append_elapsed, raw_elapsed, raw_bytes) =
             self.throughput_phases(&runtime, &dir, &scratch.path().join("raw.log"))?;
         let disk_bytes = bytes_on_disk(&dir)?;
+        // The throughput phases leave hundreds of MB for the kernel to write back; wait for
+        // that here, or the replay would be measured against it.
+        settle(&dir)?;
+        settle(scratch.path())?;
         let replay_elapsed = self.replay_phase(&dir)?;
 
         let n = self.events as f64;
@@ -241,6 +245,19 @@ impl JournalBench {
         runtime.block_on(writer.close())?;
         Ok((latencies.percentile(50.0), latencies.percentile(99.0)))
     }
+}
+
+/// Writes back every file under `path` (fsync), so later phases do not compete with it.
+fn settle(path: &Path) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(path)? {
+        let entry = entry?;
+        if entry.file_type()?.is_dir() {
+            settle(&entry.path())?;
+        } else {
+            File::open(entry.path())?.sync_all()?;
+        }
+    }
+    Ok(())
 }
 
 /// The raw-file baseline: the same records, encoded and framed as the journal frames
