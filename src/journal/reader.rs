@@ -221,7 +221,7 @@ impl Reader {
 }
 
 /// Blocks each prefetching stage holds ready ahead of the next. With fewer, the stages
-/// (2 cores, 4 threads) waited on each other: a scan used 1.6 cores instead of 1.8.
+/// (2 cores, 4 threads) waited on each other: a scan used 1.6 cores instead of 1.7.
 pub const PREFETCH_BLOCKS: usize = 4;
 
 /// Blocks read and waiting for each verifier.
