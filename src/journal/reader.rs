@@ -286,9 +286,11 @@ impl Prefetch<()> {
     /// verifier has [`READ_AHEAD`] blocks waiting, one in hand and [`PREFETCH_BLOCKS`]
     /// verified. A failure is sent in its block's turn and ends the stage.
     fn spawn(mut iter: Cursor, upto: u64, verifiers: usize) -> Result<Prefetch<()>> {
+        debug_assert!(verifiers > 0);
+        let verifiers = verifiers.max(1);
         let mut prefetch = Prefetch { channels: Vec::new(), turn: 0, threads: Vec::new() };
         let mut inputs = Vec::with_capacity(verifiers);
-        for _ in 0..verifiers.max(1) {
+        for _ in 0..verifiers {
             let (input, raw) = std::sync::mpsc::sync_channel::<RawBlock>(READ_AHEAD);
             let (tx, rx) = std::sync::mpsc::sync_channel(PREFETCH_BLOCKS);
             prefetch.threads.push(named_thread("blotter-journal-verify", move || {
