@@ -16,6 +16,11 @@ use super::frame::{self, FrameError, FrameRef};
 
 const MAGIC: [u8; 4] = *b"BLK1";
 pub const HEADER_BYTES: usize = 4 + 8 + 4 + ChainHash::LEN + 4;
+/// Where the header's fields start.
+const FIRST_SEQ_AT: usize = 4;
+const COUNT_AT: usize = 12;
+const PREV_HASH_AT: usize = 16;
+const CRC_AT: usize = HEADER_BYTES - 4;
 /// The prefix of every block key.
 pub const KEY_PREFIX: u8 = b'B';
 
@@ -80,26 +85,34 @@ impl BlockBuilder {
 
     /// Seals the header (count and CRC) and returns the value to store.
     pub fn finish(mut self) -> Vec<u8> {
-        self.bytes[12..16].copy_from_slice(&self.count.to_le_bytes());
-        let crc = crc32c::crc32c(&self.bytes[..HEADER_BYTES - 4]);
-        self.bytes[HEADER_BYTES - 4..HEADER_BYTES].copy_from_slice(&crc.to_le_bytes());
+        seal(&mut self.bytes, self.count);
         self.bytes
     }
+}
+
+/// Writes `count` into a block's header and recomputes the header's CRC.
+fn seal(block: &mut [u8], count: u32) {
+    block[COUNT_AT..COUNT_AT + 4].copy_from_slice(&count.to_le_bytes());
+    let crc = crc32c::crc32c(&block[..CRC_AT]);
+    block[CRC_AT..HEADER_BYTES].copy_from_slice(&crc.to_le_bytes());
+}
+
+/// The `N` header bytes at `at`; callers hold at least [`HEADER_BYTES`] (a block built here,
+/// or one whose length `read_header` checked first).
+fn field<const N: usize>(block: &[u8], at: usize) -> [u8; N] {
+    block[at..at + N].try_into().expect("a whole header")
 }
 
 /// Appends the records of sealed block `next` to sealed block `block` (`next` must start
 /// where `block` ends: the writer joins blocks it prepared in order) and reseals the header.
 /// Returns the joined record count.
 pub fn join(block: &mut Vec<u8>, next: &[u8]) -> u32 {
-    let count = |bytes: &[u8]| u32::from_le_bytes(bytes[12..16].try_into().expect("4 bytes"));
-    let first_seq = |bytes: &[u8]| u64::from_le_bytes(bytes[4..12].try_into().expect("8 bytes"));
-    debug_assert!(block.len() >= HEADER_BYTES && next.len() >= HEADER_BYTES);
+    let count = |bytes: &[u8]| u32::from_le_bytes(field(bytes, COUNT_AT));
+    let first_seq = |bytes: &[u8]| u64::from_le_bytes(field(bytes, FIRST_SEQ_AT));
     debug_assert_eq!(first_seq(block) + u64::from(count(block)), first_seq(next), "blocks must be consecutive");
     let joined = count(block).checked_add(count(next)).expect("a block holds fewer than 2^32 records");
     block.extend_from_slice(&next[HEADER_BYTES..]);
-    block[12..16].copy_from_slice(&joined.to_le_bytes());
-    let crc = crc32c::crc32c(&block[..HEADER_BYTES - 4]);
-    block[HEADER_BYTES - 4..HEADER_BYTES].copy_from_slice(&crc.to_le_bytes());
+    seal(block, joined);
     joined
 }
 
@@ -124,19 +137,18 @@ pub fn read_header(key_seq: u64, bytes: &[u8]) -> Result<BlockHeader, Corruption
     if bytes.len() < HEADER_BYTES {
         return Err(corrupt(CorruptionKind::Framing(format!("block of {} bytes has no header", bytes.len()))));
     }
-    let field = |at: usize, len: usize| &bytes[at..at + len];
-    let stored = u32::from_le_bytes(field(HEADER_BYTES - 4, 4).try_into().expect("4 bytes"));
-    let computed = crc32c::crc32c(&bytes[..HEADER_BYTES - 4]);
+    let stored = u32::from_le_bytes(field(bytes, CRC_AT));
+    let computed = crc32c::crc32c(&bytes[..CRC_AT]);
     if stored != computed {
         return Err(corrupt(CorruptionKind::Checksum { stored, computed }));
     }
-    if field(0, 4) != MAGIC {
+    if field::<4>(bytes, 0) != MAGIC {
         return Err(corrupt(CorruptionKind::Framing("bad block magic".into())));
     }
     let header = BlockHeader {
-        first_seq: u64::from_le_bytes(field(4, 8).try_into().expect("8 bytes")),
-        count: u32::from_le_bytes(field(12, 4).try_into().expect("4 bytes")),
-        prev_hash: ChainHash::from_slice(field(16, ChainHash::LEN)).expect("32 bytes"),
+        first_seq: u64::from_le_bytes(field(bytes, FIRST_SEQ_AT)),
+        count: u32::from_le_bytes(field(bytes, COUNT_AT)),
+        prev_hash: ChainHash(field(bytes, PREV_HASH_AT)),
     };
     if header.first_seq != key_seq {
         return Err(corrupt(CorruptionKind::Framing(format!(

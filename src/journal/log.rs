@@ -98,7 +98,7 @@ impl Durability {
     /// once and records the last head in the witness. A segment that has reached its size
     /// is sealed first and a new one started. On failure the journal is failed for good
     /// and nothing of `blocks` may be acknowledged.
-    pub(super) fn write(&self, blocks: &[&Prepared]) -> Result<()> {
+    pub(super) fn write(&self, blocks: &[Prepared]) -> Result<()> {
         self.refuse_if_failed()?;
         let mut active = self.active.lock().unwrap_or_else(|p| p.into_inner());
         let result = self
@@ -310,7 +310,7 @@ impl Journal {
     pub fn commit(&mut self, batch: Batch) -> Result<Vec<Committed>> {
         match self.prepare(batch)? {
             Some(prepared) => {
-                self.durability.write(&[&prepared])?;
+                self.durability.write(std::slice::from_ref(&prepared))?;
                 Ok(prepared.committed)
             }
             None => Ok(Vec::new()),

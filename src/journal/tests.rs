@@ -222,7 +222,7 @@ fn queued_batches_join_into_blocks_of_at_most_max_batch_records_and_read_back_as
     }
     let blocks = writer::join(prepared.into_iter(), 6);
     assert_eq!(blocks.iter().map(|b| (b.first_seq, b.len())).collect::<Vec<_>>(), vec![(1, 5), (6, 4)]);
-    journal.durability.write(&blocks.iter().collect::<Vec<_>>()).unwrap();
+    journal.durability.write(&blocks).unwrap();
     let head = journal.head();
     drop(journal);
 

@@ -12,8 +12,8 @@
 //!
 //! While one flush runs, what arrives is encoded and queued. Only the flusher touches sled,
 //! so writes and flushes never contend. Batches queued behind a flush are joined into as
-//! few blocks as `max_batch` allows and made durable by one flush. Nothing is acknowledged before the
-//! flush covering it returns. If a write or flush fails, every waiting producer gets the
+//! few blocks as `max_batch` allows and made durable by one flush. Nothing is acknowledged
+//! before the flush covering it returns. If a write or flush fails, every waiting producer gets the
 //! error and the journal refuses every later append (fail-stop): nothing is dropped
 //! silently, nothing unflushed is acknowledged.
 
@@ -235,7 +235,6 @@ fn flush_loop(
         let mut group = vec![first];
         group.extend(rx.try_iter());
         let blocks = join(group.iter_mut().filter_map(|p| p.prepared.take()), max_batch);
-        let blocks: Vec<&Prepared> = blocks.iter().collect();
         let durable = if blocks.is_empty() { Ok(()) } else { durability.write(&blocks) };
         if let (Ok(()), Some(last)) = (&durable, blocks.last()) {
             head_tx.send_replace(last.head);

@@ -125,8 +125,8 @@ fn fold(
     if state.at.seq >= upto {
         return Ok(state);
     }
-    // Records are read and verified, then decoded, blocks ahead on two threads of the
-    // reader's; this thread only folds, and hands each block back to be freed there.
+    // Records are read, verified and decoded blocks ahead on the reader's threads (one per
+    // stage); this thread only folds, and hands each block back to be freed there.
     let mut blocks = journal.reader().decoded(state.at.seq + 1, upto, decode_event)?;
     while let Some(block) = blocks.next() {
         let block = block?;
