@@ -1,11 +1,15 @@
-//! `blotter bench engine`: sustained order lifecycles through the whole engine with the
-//! durable journal. A client submits market orders (at most `window` lifecycles in flight);
-//! a loopback broker answers every released submission with an acknowledgement and a full
-//! fill, fed back as inputs. Every input's time from submission to the durability of its
-//! decision is recorded (`p99_input_to_durable_us`).
+//! `blotter bench engine`: order lifecycles through the whole engine with the durable
+//! journal. A loopback broker answers every released submission with an acknowledgement and
+//! a full fill, fed back as inputs. Two phases, each on a fresh journal:
+//! - throughput: a client keeps `window` lifecycles in flight, as many as the engine takes
+//!   (`lifecycles_per_s`); the latency seen there is the window's queue (Little's law);
+//! - latency: orders arrive at a steady offered rate (the target's 100k lifecycles/s by
+//!   default), and every input's time to the durability of its decision is recorded from
+//!   when it was due (`p99_input_to_durable_us`), so a stall counts for every input it
+//!   delays (no coordinated omission).
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -21,9 +25,14 @@ use crate::journal::{Genesis, Journal, JournalWriter, OpenOptions, WriterConfig}
 
 #[derive(Debug, Clone)]
 pub struct EngineBench {
+    /// Lifecycles in the throughput phase.
     pub lifecycles: u64,
-    /// Lifecycles in flight at most.
+    /// Lifecycles in flight at most in the throughput phase.
     pub window: usize,
+    /// Lifecycles offered per second, steadily, in the latency phase.
+    pub offered_lps: u64,
+    /// Lifecycles in the latency phase (0: skip it).
+    pub latency_lifecycles: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -31,8 +40,16 @@ pub struct EngineBenchReport {
     pub lifecycles: u64,
     pub events: u64,
     pub seconds: f64,
+    /// Throughput phase: as many lifecycles as the engine takes (`window` in flight).
     pub lifecycles_per_s: f64,
     pub events_per_s: f64,
+    /// The throughput phase's latency: mostly the window's queue (Little's law).
+    pub saturated_p99_input_to_durable_us: u64,
+    /// Latency phase: lifecycles offered per second, steadily.
+    pub offered_lifecycles_per_s: u64,
+    /// The rate the latency phase achieved (below the offered rate if the engine fell behind).
+    pub latency_lifecycles_per_s: f64,
+    /// Latency phase: input → durable decision, counted from when the input was due.
     pub p50_input_to_durable_us: u64,
     pub p99_input_to_durable_us: u64,
     pub max_input_to_durable_us: u64,
@@ -48,71 +65,155 @@ enum Step {
 
 type Watched = (Instant, Reply, Step);
 
+/// How submissions are offered.
+#[derive(Debug, Clone, Copy)]
+enum Load {
+    /// As fast as the engine takes them, `window` lifecycles in flight at most.
+    Closed { window: usize },
+    /// At a steady rate, lifecycles per second.
+    Paced { per_s: u64 },
+}
+
+/// What one phase measured.
+struct Phase {
+    lifecycles: u64,
+    events: u64,
+    seconds: f64,
+    latencies: Latencies,
+}
+
+/// Lifecycles in flight at most in the paced phase: bounds memory only, far above what a
+/// steady load the engine keeps up with needs.
+const PACED_WINDOW: usize = 1 << 16;
+
+/// How often the pacer wakes to send what has fallen due.
+const PACER_TICK: Duration = Duration::from_micros(50);
+
 impl EngineBench {
     pub fn run(&self) -> anyhow::Result<EngineBenchReport> {
         anyhow::ensure!(self.lifecycles > 0 && self.window > 0, "--lifecycles and --window must be positive");
+        anyhow::ensure!(self.offered_lps > 0, "--offered must be positive");
+        let mut saturated = self.phase(self.lifecycles, Load::Closed { window: self.window })?;
+        let mut paced = match self.latency_lifecycles {
+            0 => None,
+            n => Some(self.phase(n, Load::Paced { per_s: self.offered_lps })?),
+        };
+        let mut latency = |p: f64| paced.as_mut().map_or(0, |phase| phase.latencies.percentile(p));
+        let (p50, p99, max) = (latency(50.0), latency(99.0), latency(100.0));
+        Ok(EngineBenchReport {
+            lifecycles: saturated.lifecycles,
+            events: saturated.events,
+            seconds: saturated.seconds,
+            lifecycles_per_s: saturated.lifecycles as f64 / saturated.seconds,
+            events_per_s: saturated.events as f64 / saturated.seconds,
+            saturated_p99_input_to_durable_us: saturated.latencies.percentile(99.0),
+            offered_lifecycles_per_s: self.offered_lps,
+            latency_lifecycles_per_s: paced.as_ref().map_or(0.0, |p| p.lifecycles as f64 / p.seconds),
+            p50_input_to_durable_us: p50,
+            p99_input_to_durable_us: p99,
+            max_input_to_durable_us: max,
+        })
+    }
+
+    /// One phase on a fresh journal and engine.
+    fn phase(&self, lifecycles: u64, load: Load) -> anyhow::Result<Phase> {
         let scratch = tempfile::tempdir()?;
         let journal = Journal::create(scratch.path().join("engine"), &Genesis::new(Some(1)), &OpenOptions::default())?;
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-        runtime.block_on(self.drive(journal))
+        runtime.block_on(drive(journal, lifecycles, load))
     }
+}
 
-    async fn drive(&self, journal: Journal) -> anyhow::Result<EngineBenchReport> {
-        let core = Core::new(journal.genesis_hash());
-        let writer = JournalWriter::<Event>::spawn(journal, WriterConfig::default());
-        let epoch = Instant::now();
-        let clock = Box::new(move || 1_700_000_000_000_000_000 + epoch.elapsed().as_nanos() as i64);
-        let engine = Engine::spawn_with_clock(core, writer.appender(), clock);
-        let permits = Arc::new(Semaphore::new(self.window));
-        let (watch_tx, watch_rx) = mpsc::channel::<Watched>(3 * self.window);
-        let (broker_tx, broker_rx) = mpsc::channel::<BrokerCommand>(self.window);
-        let watcher = tokio::spawn(watch(watch_rx, broker_tx, Arc::clone(&permits), self.lifecycles));
-        let broker = tokio::spawn(loopback(engine.inputs(), broker_rx, watch_tx.clone()));
-        let inputs = engine.inputs();
-        let started = Instant::now();
-        for i in 0..self.lifecycles {
-            permits.acquire().await?.forget();
-            let sent = Instant::now();
-            let reply = inputs.enqueue(None, market_order(format!("c-{i}"), "BENCH", i)).await?;
-            watch_tx.send((sent, reply, Step::Submit)).await?;
+async fn drive(journal: Journal, lifecycles: u64, load: Load) -> anyhow::Result<Phase> {
+    let core = Core::new(journal.genesis_hash());
+    let writer = JournalWriter::<Event>::spawn(journal, WriterConfig::default());
+    let epoch = Instant::now();
+    let clock = Box::new(move || 1_700_000_000_000_000_000 + epoch.elapsed().as_nanos() as i64);
+    let engine = Engine::spawn_with_clock(core, writer.appender(), clock);
+    let window = match load {
+        Load::Closed { window } => window,
+        Load::Paced { .. } => PACED_WINDOW,
+    };
+    let permits = Arc::new(Semaphore::new(window));
+    let (watch_tx, watch_rx) = mpsc::channel::<Watched>(3 * window);
+    let (broker_tx, broker_rx) = mpsc::channel::<BrokerCommand>(window);
+    let watcher = tokio::spawn(watch(watch_rx, broker_tx, Arc::clone(&permits), lifecycles));
+    let broker = tokio::spawn(loopback(engine.inputs(), broker_rx, watch_tx.clone()));
+    let inputs = engine.inputs();
+    let started = Instant::now();
+    match load {
+        Load::Closed { .. } => {
+            for i in 0..lifecycles {
+                permits.acquire().await?.forget();
+                let sent = Instant::now();
+                let reply = inputs.enqueue(None, market_order(format!("c-{i}"), "BENCH", i)).await?;
+                watch_tx.send((sent, reply, Step::Submit)).await?;
+            }
         }
-        drop(inputs);
-        drop(watch_tx);
-        let mut latencies = watcher.await??;
-        let seconds = started.elapsed().as_secs_f64();
-        broker.abort();
-        let core = engine.shutdown().await?;
-        let events = core.last_seq();
-        drop(writer.close().await?);
-        Ok(EngineBenchReport {
-            lifecycles: self.lifecycles,
-            events,
-            seconds,
-            lifecycles_per_s: self.lifecycles as f64 / seconds,
-            events_per_s: events as f64 / seconds,
-            p50_input_to_durable_us: latencies.percentile(50.0),
-            p99_input_to_durable_us: latencies.percentile(99.0),
-            max_input_to_durable_us: latencies.percentile(100.0),
-        })
+        Load::Paced { per_s } => {
+            let (inputs, watch_tx, permits) = (inputs.clone(), watch_tx.clone(), Arc::clone(&permits));
+            let runtime = tokio::runtime::Handle::current();
+            let pace = move || paced(&runtime, &inputs, &watch_tx, &permits, lifecycles, per_s);
+            tokio::task::spawn_blocking(pace).await??;
+        }
     }
+    drop(inputs);
+    drop(watch_tx);
+    let latencies = watcher.await??;
+    let seconds = started.elapsed().as_secs_f64();
+    broker.abort();
+    let core = engine.shutdown().await?;
+    let events = core.last_seq();
+    drop(writer.close().await?);
+    Ok(Phase { lifecycles, events, seconds, latencies })
+}
+
+/// Submits `lifecycles` orders at `per_s` from a thread of its own (tokio's timer ticks in
+/// milliseconds, too coarse for orders 10 µs apart). An order's latency counts from when it
+/// was due, not from when it could be sent, so a stall counts for every order it delays.
+fn paced(
+    runtime: &tokio::runtime::Handle,
+    inputs: &EngineInputs,
+    watch: &mpsc::Sender<Watched>,
+    permits: &Semaphore,
+    lifecycles: u64,
+    per_s: u64,
+) -> anyhow::Result<()> {
+    let start = Instant::now();
+    let due = |i: u64| start + Duration::from_secs_f64(i as f64 / per_s as f64);
+    let mut i = 0;
+    while i < lifecycles {
+        let now = Instant::now();
+        while i < lifecycles && due(i) <= now {
+            runtime.block_on(permits.acquire())?.forget();
+            let reply = runtime.block_on(inputs.enqueue(None, market_order(format!("c-{i}"), "BENCH", i)))?;
+            watch.blocking_send((due(i), reply, Step::Submit))?;
+            i += 1;
+        }
+        std::thread::sleep(PACER_TICK);
+    }
+    Ok(())
 }
 
 impl EngineBenchReport {
     pub fn table(&self) -> String {
-        format!(
-            "lifecycles               {}\nevents                   {}\nseconds                  {:.3}\n\
-             lifecycles_per_s         {:.0}   (target >= 100000)\nevents_per_s             {:.0}\n\
-             p50_input_to_durable_us  {}\np99_input_to_durable_us  {}   (target <= 5000)\n\
-             max_input_to_durable_us  {}\n",
-            self.lifecycles,
-            self.events,
-            self.seconds,
-            self.lifecycles_per_s,
-            self.events_per_s,
-            self.p50_input_to_durable_us,
-            self.p99_input_to_durable_us,
-            self.max_input_to_durable_us
-        )
+        let rows = [
+            ("lifecycles", self.lifecycles.to_string()),
+            ("events", self.events.to_string()),
+            ("seconds", format!("{:.3}", self.seconds)),
+            ("lifecycles_per_s", format!("{:.0}   (target >= 100000)", self.lifecycles_per_s)),
+            ("events_per_s", format!("{:.0}", self.events_per_s)),
+            (
+                "saturated_p99_input_to_durable_us",
+                format!("{}   (the window's queue)", self.saturated_p99_input_to_durable_us),
+            ),
+            ("offered_lifecycles_per_s", format!("{}   (latency phase)", self.offered_lifecycles_per_s)),
+            ("latency_lifecycles_per_s", format!("{:.0}", self.latency_lifecycles_per_s)),
+            ("p50_input_to_durable_us", self.p50_input_to_durable_us.to_string()),
+            ("p99_input_to_durable_us", format!("{}   (target <= 5000)", self.p99_input_to_durable_us)),
+            ("max_input_to_durable_us", self.max_input_to_durable_us.to_string()),
+        ];
+        rows.iter().map(|(k, v)| format!("{k:<34} {v}\n")).collect()
     }
 }
 
@@ -174,4 +275,37 @@ async fn loopback(
         watch.send((sent, inputs.enqueue(None, fill.into()).await?, Step::Fill)).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bench(latency_lifecycles: u64) -> EngineBench {
+        EngineBench { lifecycles: 300, window: 64, offered_lps: 20_000, latency_lifecycles }
+    }
+
+    #[test]
+    fn both_phases_run_every_lifecycle_to_its_fill() {
+        let report = bench(200).run().unwrap();
+        // Per lifecycle: submit, created, submitted, broker ack, accepted, broker fill, filled.
+        assert_eq!((report.lifecycles, report.events), (300, 7 * 300));
+        assert!(report.latency_lifecycles_per_s > 0.0);
+        let (p50, p99, max) =
+            (report.p50_input_to_durable_us, report.p99_input_to_durable_us, report.max_input_to_durable_us);
+        assert!(0 < p50 && p50 <= p99 && p99 <= max, "{p50} {p99} {max}");
+    }
+
+    #[test]
+    fn the_latency_phase_can_be_skipped() {
+        let report = bench(0).run().unwrap();
+        assert_eq!((report.latency_lifecycles_per_s, report.p99_input_to_durable_us), (0.0, 0));
+        assert!(report.saturated_p99_input_to_durable_us > 0);
+    }
+
+    #[test]
+    fn a_zero_offered_rate_is_refused() {
+        let error = EngineBench { offered_lps: 0, ..bench(1) }.run().unwrap_err();
+        assert!(error.to_string().contains("--offered"), "{error}");
+    }
 }

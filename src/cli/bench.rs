@@ -42,9 +42,15 @@ pub enum Bench {
     Engine {
         #[arg(long, default_value_t = 200_000)]
         lifecycles: u64,
-        /// Lifecycles in flight at most.
+        /// Lifecycles in flight at most in the throughput phase.
         #[arg(long, default_value_t = 4096)]
         window: usize,
+        /// Offered load of the latency phase, lifecycles/s.
+        #[arg(long, default_value_t = 100_000)]
+        offered: u64,
+        /// Lifecycles in the latency phase (0: skip it).
+        #[arg(long, default_value_t = 200_000)]
+        latency_lifecycles: u64,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
@@ -95,8 +101,14 @@ pub fn run(bench: &Bench) -> anyhow::Result<ExitCode> {
             .run()?;
             print_report(*format, &report.table(), &report)?;
         }
-        Bench::Engine { lifecycles, window, format } => {
-            let report = EngineBench { lifecycles: *lifecycles, window: *window }.run()?;
+        Bench::Engine { lifecycles, window, offered, latency_lifecycles, format } => {
+            let bench = EngineBench {
+                lifecycles: *lifecycles,
+                window: *window,
+                offered_lps: *offered,
+                latency_lifecycles: *latency_lifecycles,
+            };
+            let report = bench.run()?;
             print_report(*format, &report.table(), &report)?;
         }
         Bench::Recovery { events, order_every, snapshot_every, journal, format } => {
