@@ -126,10 +126,9 @@ impl Core {
     fn record(&mut self, decision: &mut Decision, event: Event, cause: Option<Uuid>) -> Result<Uuid, EngineError> {
         let seq = self.last_seq + 1;
         let event_id = event_id(&self.h0, seq);
-        let order = event.client_order_id().and_then(|id| self.state.correlation(id));
         let correlation_id = match (&event, cause) {
             (Event::SubmitOrder(_), None) => Some(event_id),
-            _ => order.or(cause),
+            _ => event.client_order_id().and_then(|id| self.state.correlation(id)).or(cause),
         };
         let envelope = Envelope {
             seq,
@@ -163,12 +162,10 @@ impl Core {
 
     /// The broker command a decision calls for (the order is already in its new state).
     fn command_for(&self, event: &Event) -> Option<BrokerCommand> {
-        if let Event::ReconciliationRequested(_) = event {
-            return Some(BrokerCommand::RequestState);
-        }
-        let order = self.state.order(event.client_order_id()?)?;
         match event {
-            Event::OrderSubmitted(_) => {
+            Event::ReconciliationRequested(_) => Some(BrokerCommand::RequestState),
+            Event::OrderSubmitted(submitted) => {
+                let order = self.state.order(&submitted.client_order_id)?;
                 let created = &order.created;
                 let expire_ns = expiry::venue_expiry(created, order.transitions[0].ts_ns, self.state.config());
                 Some(BrokerCommand::Submit(NewOrder {
@@ -184,7 +181,7 @@ impl Core {
             }
             Event::CancelRequested(cancel) => Some(BrokerCommand::Cancel(CancelRequest {
                 client_order_id: cancel.client_order_id.clone(),
-                broker_order_id: order.broker_order_id.clone(),
+                broker_order_id: self.state.order(&cancel.client_order_id)?.broker_order_id.clone(),
             })),
             _ => None,
         }

@@ -97,7 +97,9 @@ impl EngineState {
             Event::CancelRejected(rejected) => self.rearm_after_rejected_cancel(&rejected.client_order_id, env.ts_ns),
             _ => {}
         }
+        // Only armed orders need the (costlier) order lookup.
         if let Some(id) = event.client_order_id()
+            && self.deadline_of.contains_key(id)
             && self.order(id).is_some_and(|o| o.status.is_terminal() || o.status == OrderStatus::PendingCancel)
         {
             self.disarm(id);
