@@ -26,6 +26,11 @@ use super::witness::{self, Witness};
 /// The most bytes one block may hold; larger batches are refused by [`Batch::push`].
 pub const MAX_BLOCK_BYTES: usize = 32 << 20;
 
+/// Blocks the flusher joins stay below this: sled writes a value over a quarter of its
+/// segment (128 KiB of the default 512 KiB, less its headers) to a blob file of its own,
+/// synchronously inside the insert, and unlinks it later.
+pub const INLINE_BLOCK_BYTES: usize = 120 << 10;
+
 /// How much to check when opening.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum OpenCheck {

@@ -233,6 +233,24 @@ fn queued_batches_join_into_blocks_of_at_most_max_batch_records_and_read_back_as
     assert_eq!(journal.verify().unwrap().events, 9);
 }
 
+#[test]
+fn joined_blocks_stay_inline_in_sled_and_a_larger_batch_stays_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut journal = create(dir.path());
+    let kib = |n: usize| Draft::new(0, "big", Opaque(vec![7; n << 10]));
+    let mut prepared = Vec::new();
+    for size in [50, 50, 50, 200] {
+        let mut batch = journal.batch();
+        batch.push(&kib(size)).unwrap();
+        prepared.push(journal.prepare(batch).unwrap().unwrap());
+    }
+    let blocks = writer::join(prepared.into_iter(), 1000);
+    assert_eq!(blocks.iter().map(|b| (b.first_seq, b.len())).collect::<Vec<_>>(), vec![(1, 2), (3, 1), (4, 1)]);
+    assert!(blocks[..2].iter().all(|b| b.bytes.len() <= INLINE_BLOCK_BYTES));
+    journal.durability.write(&blocks).unwrap();
+    assert_eq!(journal.verify().unwrap().events, 4);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_producers_get_unique_gapless_seqs() {
     let dir = tempfile::tempdir().unwrap();

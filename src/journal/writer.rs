@@ -26,7 +26,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use super::envelope::{Draft, Envelope, Payload};
 use super::error::{JournalError, Result};
 use super::head::Head;
-use super::log::{Committed, Durability, Journal, MAX_BLOCK_BYTES, Prepared};
+use super::log::{Committed, Durability, INLINE_BLOCK_BYTES, Journal, Prepared};
 
 /// Encoded batches waiting for the flusher (each at most `max_batch` records). The encoder
 /// takes what producers queued as soon as it arrives and encodes it while a flush runs; the
@@ -250,14 +250,16 @@ fn flush_loop(
     }
 }
 
-/// Joins consecutive prepared batches into blocks of at most `max_batch` records (and
-/// [`MAX_BLOCK_BYTES`]); a batch is never split, so a multi-record entry stays in one block.
+/// Joins consecutive prepared batches into blocks of at most `max_batch` records and
+/// [`INLINE_BLOCK_BYTES`]; a batch is never split, so a multi-record entry stays in one block
+/// (whatever its size, up to [`crate::journal::MAX_BLOCK_BYTES`]).
 pub(super) fn join(batches: impl Iterator<Item = Prepared>, max_batch: usize) -> Vec<Prepared> {
     let mut blocks: Vec<Prepared> = Vec::new();
     for batch in batches {
         match blocks.last_mut() {
             Some(open)
-                if open.len() + batch.len() <= max_batch && open.bytes.len() + batch.bytes.len() <= MAX_BLOCK_BYTES =>
+                if open.len() + batch.len() <= max_batch
+                    && open.bytes.len() + batch.bytes.len() <= INLINE_BLOCK_BYTES =>
             {
                 open.join(batch)
             }
