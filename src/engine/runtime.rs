@@ -40,10 +40,8 @@ pub enum RunError {
 /// Capacity of the engine's input channel.
 pub const INPUT_CHANNEL: usize = 4096;
 /// Most inputs decided per wake-up (and journaled as one entry). An order input makes about
-/// 2.3 records of ~150 bytes, so an entry stays below
-/// [`crate::journal::INLINE_BLOCK_BYTES`]
-/// (with 512, entries of ~180 KB went to sled blob files: `bench engine` at 50k lifecycles/s
-/// offered had a p99 of 9–33 ms against 9–11 with 200, in alternating runs).
+/// 2.3 records of ~150 bytes, so an entry stays below [`crate::journal::INLINE_BLOCK_BYTES`];
+/// with 512, entries reached ~180 KB and each went to a sled blob file.
 const MAX_INPUTS_PER_BATCH: usize = 200;
 /// Journal entries awaiting their acknowledgement at most.
 const ACKS_IN_FLIGHT: usize = 1024;
