@@ -2,7 +2,8 @@
 //! journal. A loopback broker answers every released submission with an acknowledgement and
 //! a full fill, fed back as inputs. Two phases, each on a fresh journal:
 //! - throughput: a client keeps `window` lifecycles in flight, as many as the engine takes
-//!   (`lifecycles_per_s`); the latency seen there is the window's queue (Little's law);
+//!   (`lifecycles_per_s`, the median of `rounds` rounds: one round on this shared machine
+//!   varies ±15%); the latency seen there is the window's queue (Little's law);
 //! - latency: orders arrive at a steady offered rate (the target's 100k lifecycles/s by
 //!   default), and every input's time to the durability of its decision is recorded from
 //!   when it was due (`p99_input_to_durable_us`), so a stall counts for every input it
@@ -29,6 +30,8 @@ pub struct EngineBench {
     pub lifecycles: u64,
     /// Lifecycles in flight at most in the throughput phase.
     pub window: usize,
+    /// Throughput rounds (each on a fresh journal); the median round is reported.
+    pub rounds: usize,
     /// Lifecycles offered per second, steadily, in the latency phase.
     pub offered_lps: u64,
     /// Lifecycles in the latency phase (0: skip it).
@@ -40,9 +43,13 @@ pub struct EngineBenchReport {
     pub lifecycles: u64,
     pub events: u64,
     pub seconds: f64,
-    /// Throughput phase: as many lifecycles as the engine takes (`window` in flight).
+    /// Throughput phase: as many lifecycles as the engine takes (`window` in flight); the
+    /// median of `rounds` rounds, with the slowest and fastest.
     pub lifecycles_per_s: f64,
     pub events_per_s: f64,
+    pub rounds: usize,
+    pub lifecycles_per_s_min: f64,
+    pub lifecycles_per_s_max: f64,
     /// The throughput phase's latency: mostly the window's queue (Little's law).
     pub saturated_p99_input_to_durable_us: u64,
     /// Latency phase: lifecycles offered per second, steadily.
@@ -92,8 +99,14 @@ const PACER_TICK: Duration = Duration::from_micros(50);
 impl EngineBench {
     pub fn run(&self) -> anyhow::Result<EngineBenchReport> {
         anyhow::ensure!(self.lifecycles > 0 && self.window > 0, "--lifecycles and --window must be positive");
-        anyhow::ensure!(self.offered_lps > 0, "--offered must be positive");
-        let mut saturated = self.phase(self.lifecycles, Load::Closed { window: self.window })?;
+        anyhow::ensure!(self.rounds > 0 && self.offered_lps > 0, "--rounds and --offered must be positive");
+        let mut rounds = (0..self.rounds)
+            .map(|_| self.phase(self.lifecycles, Load::Closed { window: self.window }))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        rounds.sort_by(|a, b| a.seconds.total_cmp(&b.seconds));
+        let rate = |phase: &Phase| phase.lifecycles as f64 / phase.seconds;
+        let (fastest, slowest) = (rate(&rounds[0]), rate(&rounds[rounds.len() - 1]));
+        let mut saturated = rounds.swap_remove(rounds.len() / 2);
         let mut paced = match self.latency_lifecycles {
             0 => None,
             n => Some(self.phase(n, Load::Paced { per_s: self.offered_lps })?),
@@ -104,8 +117,11 @@ impl EngineBench {
             lifecycles: saturated.lifecycles,
             events: saturated.events,
             seconds: saturated.seconds,
-            lifecycles_per_s: saturated.lifecycles as f64 / saturated.seconds,
+            lifecycles_per_s: rate(&saturated),
             events_per_s: saturated.events as f64 / saturated.seconds,
+            rounds: self.rounds,
+            lifecycles_per_s_min: slowest,
+            lifecycles_per_s_max: fastest,
             saturated_p99_input_to_durable_us: saturated.latencies.percentile(99.0),
             offered_lifecycles_per_s: self.offered_lps,
             latency_lifecycles_per_s: paced.as_ref().map_or(0.0, |p| p.lifecycles as f64 / p.seconds),
@@ -202,6 +218,13 @@ impl EngineBenchReport {
             ("events", self.events.to_string()),
             ("seconds", format!("{:.3}", self.seconds)),
             ("lifecycles_per_s", format!("{:.0}   (target >= 100000)", self.lifecycles_per_s)),
+            (
+                "rounds",
+                format!(
+                    "{} (the median above; slowest {:.0}, fastest {:.0})",
+                    self.rounds, self.lifecycles_per_s_min, self.lifecycles_per_s_max
+                ),
+            ),
             ("events_per_s", format!("{:.0}", self.events_per_s)),
             (
                 "saturated_p99_input_to_durable_us",
@@ -282,7 +305,7 @@ mod tests {
     use super::*;
 
     fn bench(latency_lifecycles: u64) -> EngineBench {
-        EngineBench { lifecycles: 300, window: 64, offered_lps: 20_000, latency_lifecycles }
+        EngineBench { lifecycles: 300, window: 64, rounds: 3, offered_lps: 20_000, latency_lifecycles }
     }
 
     #[test]
@@ -291,6 +314,8 @@ mod tests {
         // Per lifecycle: submit, created, submitted, broker ack, accepted, broker fill, filled.
         assert_eq!((report.lifecycles, report.events), (300, 7 * 300));
         assert!(report.latency_lifecycles_per_s > 0.0);
+        let rates = (report.lifecycles_per_s_min, report.lifecycles_per_s, report.lifecycles_per_s_max);
+        assert!(0.0 < rates.0 && rates.0 <= rates.1 && rates.1 <= rates.2, "{rates:?}");
         let (p50, p99, max) =
             (report.p50_input_to_durable_us, report.p99_input_to_durable_us, report.max_input_to_durable_us);
         assert!(0 < p50 && p50 <= p99 && p99 <= max, "{p50} {p99} {max}");
@@ -304,8 +329,10 @@ mod tests {
     }
 
     #[test]
-    fn a_zero_offered_rate_is_refused() {
-        let error = EngineBench { offered_lps: 0, ..bench(1) }.run().unwrap_err();
-        assert!(error.to_string().contains("--offered"), "{error}");
+    fn zero_rounds_or_a_zero_offered_rate_are_refused() {
+        for bench in [EngineBench { offered_lps: 0, ..bench(1) }, EngineBench { rounds: 0, ..bench(1) }] {
+            let error = bench.run().unwrap_err();
+            assert!(error.to_string().contains("must be positive"), "{error}");
+        }
     }
 }

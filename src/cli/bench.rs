@@ -45,6 +45,9 @@ pub enum Bench {
         /// Lifecycles in flight at most in the throughput phase.
         #[arg(long, default_value_t = 4096)]
         window: usize,
+        /// Throughput rounds, each on a fresh journal; the median is reported.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
         /// Offered load of the latency phase, lifecycles/s.
         #[arg(long, default_value_t = 100_000)]
         offered: u64,
@@ -101,10 +104,11 @@ pub fn run(bench: &Bench) -> anyhow::Result<ExitCode> {
             .run()?;
             print_report(*format, &report.table(), &report)?;
         }
-        Bench::Engine { lifecycles, window, offered, latency_lifecycles, format } => {
+        Bench::Engine { lifecycles, window, rounds, offered, latency_lifecycles, format } => {
             let bench = EngineBench {
                 lifecycles: *lifecycles,
                 window: *window,
+                rounds: *rounds,
                 offered_lps: *offered,
                 latency_lifecycles: *latency_lifecycles,
             };
