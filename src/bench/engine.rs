@@ -212,6 +212,17 @@ fn paced(
 }
 
 impl EngineBenchReport {
+    /// A note when the latency phase did not keep up with the offered rate (then its
+    /// latencies are a growing queue's, not the engine's at that rate).
+    fn fell_behind(&self) -> &'static str {
+        let offered = self.offered_lifecycles_per_s as f64;
+        if self.latency_lifecycles_per_s > 0.0 && self.latency_lifecycles_per_s < 0.98 * offered {
+            "   (fell behind the offered rate)"
+        } else {
+            ""
+        }
+    }
+
     pub fn table(&self) -> String {
         let rows = [
             ("lifecycles", self.lifecycles.to_string()),
@@ -231,7 +242,7 @@ impl EngineBenchReport {
                 format!("{}   (the window's queue)", self.saturated_p99_input_to_durable_us),
             ),
             ("offered_lifecycles_per_s", format!("{}   (latency phase)", self.offered_lifecycles_per_s)),
-            ("latency_lifecycles_per_s", format!("{:.0}", self.latency_lifecycles_per_s)),
+            ("latency_lifecycles_per_s", format!("{:.0}{}", self.latency_lifecycles_per_s, self.fell_behind())),
             ("p50_input_to_durable_us", self.p50_input_to_durable_us.to_string()),
             ("p99_input_to_durable_us", format!("{}   (target <= 5000)", self.p99_input_to_durable_us)),
             ("max_input_to_durable_us", self.max_input_to_durable_us.to_string()),
@@ -326,6 +337,16 @@ mod tests {
         let report = bench(0).run().unwrap();
         assert_eq!((report.latency_lifecycles_per_s, report.p99_input_to_durable_us), (0.0, 0));
         assert!(report.saturated_p99_input_to_durable_us > 0);
+    }
+
+    #[test]
+    fn the_table_says_when_the_latency_phase_fell_behind() {
+        let mut report = bench(0).run().unwrap();
+        report.offered_lifecycles_per_s = 100_000;
+        report.latency_lifecycles_per_s = 99_000.0;
+        assert!(!report.table().contains("fell behind"));
+        report.latency_lifecycles_per_s = 90_000.0;
+        assert!(report.table().contains("90000   (fell behind the offered rate)"), "{}", report.table());
     }
 
     #[test]
