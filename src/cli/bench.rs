@@ -40,6 +40,7 @@ pub enum Bench {
     },
     /// Order lifecycles (submit, acknowledge, fill) through the whole engine and the durable journal.
     Engine {
+        /// Lifecycles in each throughput round.
         #[arg(long, default_value_t = 200_000)]
         lifecycles: u64,
         /// Lifecycles in flight at most in the throughput phase.
