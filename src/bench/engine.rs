@@ -162,7 +162,7 @@ async fn drive(journal: Journal, lifecycles: u64, load: Load) -> anyhow::Result<
             for i in 0..lifecycles {
                 permits.acquire().await?.forget();
                 let sent = Instant::now();
-                let reply = inputs.enqueue(None, market_order(format!("c-{i}"), "BENCH", i)).await?;
+                let reply = inputs.enqueue(None, order(i)).await?;
                 watch_tx.send((sent, reply, Step::Submit)).await?;
             }
         }
@@ -184,6 +184,11 @@ async fn drive(journal: Journal, lifecycles: u64, load: Load) -> anyhow::Result<
     Ok(Phase { lifecycles, events, seconds, latencies })
 }
 
+/// The `i`-th lifecycle's order, in both phases.
+fn order(i: u64) -> Event {
+    market_order(format!("c-{i}"), "BENCH", i)
+}
+
 /// Submits `lifecycles` orders at `per_s` from a thread of its own (tokio's timer ticks in
 /// milliseconds, too coarse for orders 10 µs apart). An order's latency counts from when it
 /// was due, not from when it could be sent, so a stall counts for every order it delays.
@@ -202,7 +207,7 @@ fn paced(
         let now = Instant::now();
         while i < lifecycles && due(i) <= now {
             runtime.block_on(permits.acquire())?.forget();
-            let reply = runtime.block_on(inputs.enqueue(None, market_order(format!("c-{i}"), "BENCH", i)))?;
+            let reply = runtime.block_on(inputs.enqueue(None, order(i)))?;
             watch.blocking_send((due(i), reply, Step::Submit))?;
             i += 1;
         }

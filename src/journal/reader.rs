@@ -104,7 +104,7 @@ impl Reader {
     }
 
     /// Like [`Reader::blocks`], but reads blocks on one thread and verifies them (CRC,
-    /// chain) on [`VERIFY_THREADS`] others, ahead of the caller: long scans use every core.
+    /// chain) on `VERIFY_THREADS` others, ahead of the caller: long scans use every core.
     /// The links between blocks are still checked in order here.
     pub fn blocks_prefetched(&self, from_seq: u64, upto: u64) -> Result<Blocks> {
         let mut blocks = self.blocks(from_seq, upto)?;

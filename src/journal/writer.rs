@@ -12,10 +12,10 @@
 //!
 //! While one flush runs, what arrives is encoded and queued. Only the flusher touches sled,
 //! so writes and flushes never contend. Batches queued behind a flush are joined into as
-//! few blocks as `max_batch` allows and made durable by one flush. Nothing is acknowledged
-//! before the flush covering it returns. If a write or flush fails, every waiting producer gets the
-//! error and the journal refuses every later append (fail-stop): nothing is dropped
-//! silently, nothing unflushed is acknowledged.
+//! few blocks as `max_batch` and [`INLINE_BLOCK_BYTES`] allow and made durable by one flush.
+//! Nothing is acknowledged before the flush covering it returns. If a write or flush fails,
+//! every waiting producer gets the error and the journal refuses every later append
+//! (fail-stop): nothing is dropped silently, nothing unflushed is acknowledged.
 
 use std::sync::Arc;
 use std::sync::mpsc as std_mpsc;
