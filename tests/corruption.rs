@@ -68,10 +68,24 @@ fn open_sled(path: &Path) -> sled::Db {
     panic!("sled at {} stayed locked", path.display())
 }
 
+/// The sled tree of the first segment that holds `key`: the newest chunk (a tree named `c`
+/// and a big-endian seq) holding it, else `log` (see the journal's `chunks.rs`).
+fn tree_holding(db: &sled::Db, key: &[u8]) -> sled::Tree {
+    let mut chunks: Vec<_> = db.tree_names().into_iter().filter(|name| name.len() == 9 && name[0] == b'c').collect();
+    chunks.sort();
+    for name in chunks.iter().rev() {
+        let tree = db.open_tree(name).unwrap();
+        if tree.contains_key(key).unwrap() {
+            return tree;
+        }
+    }
+    db.open_tree("log").unwrap()
+}
+
 /// Rewrites one tree entry through sled itself, bypassing the journal.
 fn tamper(path: &Path, key: &[u8], change: impl FnOnce(Option<Vec<u8>>) -> Option<Vec<u8>>) {
     let db = open_sled(path);
-    let log = db.open_tree("log").unwrap();
+    let log = tree_holding(&db, key);
     let old = log.get(key).unwrap().map(|v| v.to_vec());
     match change(old) {
         Some(new) => log.insert(key, new).unwrap(),
@@ -175,8 +189,8 @@ fn a_block_swapped_for_another_breaks_the_chain() {
     let (_dir, path) = journal(40);
     // Re-key block 26 under 51: its header names 26, so framing or seq checks fail.
     let db = open_sled(&path);
-    let log = db.open_tree("log").unwrap();
-    let b26 = log.get(block_key(26)).unwrap().unwrap();
+    let b26 = tree_holding(&db, &block_key(26)).get(block_key(26)).unwrap().unwrap();
+    let log = tree_holding(&db, &block_key(51));
     log.insert(block_key(51), b26).unwrap();
     db.flush().unwrap();
     drop(log);
@@ -248,12 +262,16 @@ fn truncated_sled_files_are_reported_not_panicked_on() {
     for (payload, fraction) in [(40, 2), (40, 10), (6000, 2)] {
         let (_dir, path) = journal(payload);
         let store = path.join("store");
-        let mut files = files_under(&store);
+        // The largest file holding records (sled's log, or a blob of large blocks).
+        let last_record = |file: &PathBuf| {
+            let bytes = std::fs::read(file).unwrap();
+            bytes.windows(7).rposition(|w| w == b"MARKER-").map(|at| at as u64 + 1)
+        };
+        let mut files: Vec<_> = files_under(&store).into_iter().filter(|f| last_record(f).is_some()).collect();
         files.sort_by_key(|f| std::fs::metadata(f).unwrap().len());
-        let largest = files.last().unwrap();
+        let largest = files.last().expect("records in sled's files");
         // sled preallocates its log: cut into the written part (up to the last record seen).
-        let bytes = std::fs::read(largest).unwrap();
-        let used = bytes.windows(7).rposition(|w| w == b"MARKER-").expect("records in the largest file") as u64 + 1;
+        let used = last_record(largest).unwrap();
         let file = std::fs::OpenOptions::new().write(true).open(largest).unwrap();
         file.set_len(used - used / fraction).unwrap();
         let outcome = verify(&path);

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use super::block::{self, BlockBuilder};
 use super::chain::ChainHash;
+use super::chunks::ChunkWriter;
 use super::codec;
 use super::envelope::{self, Draft, Envelope, Payload};
 use super::error::{Corruption, CorruptionKind, JournalError, Location, Result};
@@ -17,7 +18,7 @@ use super::genesis::Genesis;
 use super::head::Head;
 use super::layout::Layout;
 use super::reader::Reader;
-use super::segments::{GENESIS_KEY, HEAD_KEY, Segments};
+use super::segments::{GENESIS_KEY, Segments};
 use super::snapshot::SnapshotStore;
 use super::storage::{StoreOptions, guard};
 use super::verify::{self, VerifyReport};
@@ -78,10 +79,9 @@ pub(super) struct Durability {
     failed: OnceLock<String>,
 }
 
-/// The segment being written: its handles, the bytes it holds and the last head written.
+/// The segment being written: its chunk writer, the bytes it holds and the last head written.
 struct Active {
-    db: sled::Db,
-    log: sled::Tree,
+    chunks: ChunkWriter,
     bytes: u64,
     head: Head,
 }
@@ -93,9 +93,9 @@ impl Durability {
         head: Head,
         witness: Witness,
     ) -> Result<Arc<Durability>> {
-        let (segment, db, log) = segments.newest()?;
+        let (segment, store) = segments.newest()?;
         let bytes = super::layout::bytes_on_disk(segment.path()).unwrap_or(0);
-        let active = Mutex::new(Active { db, log, bytes, head });
+        let active = Mutex::new(Active { chunks: ChunkWriter::new(store), bytes, head });
         Ok(Arc::new(Durability { segments, active, genesis, witness, failed: OnceLock::new() }))
     }
 
@@ -110,16 +110,13 @@ impl Durability {
             .roll_if_full(&mut active)
             .and_then(|()| {
                 blocks.iter().try_for_each(|prepared| {
-                    let mut write = sled::Batch::default();
-                    write.insert(&block::key(prepared.first_seq)[..], prepared.bytes.as_slice());
-                    write.insert(HEAD_KEY, &prepared.head.encode()[..]);
-                    guard(|| active.log.apply_batch(write))?;
+                    active.chunks.write(prepared.first_seq, &prepared.bytes, &prepared.head.encode())?;
                     active.bytes += prepared.bytes.len() as u64;
                     active.head = prepared.head;
                     Ok(())
                 })
             })
-            .and_then(|()| guard(|| active.db.flush()))
+            .and_then(|()| active.chunks.flush())
             .and_then(|_| match blocks.last() {
                 Some(last) => self.witness.write(&last.head),
                 None => Ok(()),
@@ -138,8 +135,8 @@ impl Durability {
         }
         let started = std::time::Instant::now();
         self.segments.roll(&self.genesis, &active.head)?;
-        let (_, db, log) = self.segments.newest()?;
-        *active = Active { db, log, bytes: 0, head: active.head };
+        let (_, store) = self.segments.newest()?;
+        *active = Active { chunks: ChunkWriter::new(store), bytes: 0, head: active.head };
         let took_us = started.elapsed().as_micros() as u64;
         tracing::debug!(after_seq = active.head.seq, took_us, "sealed the segment, started a new one");
         Ok(())
@@ -148,7 +145,7 @@ impl Durability {
     /// Flushes the active segment (a clean close).
     fn flush(&self) -> Result<()> {
         let active = self.active.lock().unwrap_or_else(|p| p.into_inner());
-        guard(|| active.db.flush()).map(|_| ())
+        active.chunks.flush()
     }
 
     pub(super) fn fail(&self, reason: String) {
@@ -223,12 +220,12 @@ impl Journal {
         let segments = Segments::open(&layout.store(), &options.store)?
             .ok_or_else(|| JournalError::NotFound(layout.dir.clone()))?;
         let segments = Arc::new(segments);
-        let (newest, _, log) = segments.newest()?;
-        let genesis_bytes = guard(|| log.get(GENESIS_KEY))?
+        let (newest, store) = segments.newest()?;
+        let genesis_bytes = guard(|| store.log.get(GENESIS_KEY))?
             .ok_or_else(|| Corruption::new(Location::Genesis, CorruptionKind::Missing("genesis record")))?;
         let (genesis, h0) = Genesis::decode(&genesis_bytes)?;
-        let head_bytes = guard(|| log.get(HEAD_KEY))?
-            .ok_or_else(|| Corruption::new(Location::Head, CorruptionKind::Missing("head record")))?;
+        let head_bytes =
+            store.head()?.ok_or_else(|| Corruption::new(Location::Head, CorruptionKind::Missing("head record")))?;
         let head = Head::decode(&head_bytes, Location::Head)?;
         if head.seq + 1 < newest.first_seq {
             let what = format!("the segment from seq {} has head seq {}", newest.first_seq, head.seq);

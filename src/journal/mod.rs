@@ -9,6 +9,7 @@
 
 mod block;
 mod chain;
+mod chunks;
 mod codec;
 mod envelope;
 mod envelope_wire;

@@ -14,11 +14,11 @@ use serde::de::DeserializeOwned;
 
 use super::block::{self, BlockHeader, BlockRecords, RecordRef};
 use super::chain::ChainHash;
+use super::chunks::StoreBlocks;
 use super::envelope::Record;
 use super::error::{Corruption, CorruptionKind, Location, Result};
 use super::head::Head;
 use super::segments::Segments;
-use super::storage::guard;
 
 /// A block whose every record has been verified.
 pub struct VerifiedBlock {
@@ -86,9 +86,8 @@ impl Reader {
         let from_seq = from_seq.max(1);
         let index = self.segments.holding(from_seq);
         let segment = self.segments.get(index).expect("a journal has a segment");
-        let tree = self.segments.tree(index)?.expect("the segment exists");
-        let start = guard(|| tree.range(block::key(0)..=block::key(from_seq)).next_back().transpose())?
-            .and_then(|(key, _)| block::seq_of_key(&key));
+        let store = self.segments.store(index)?.expect("the segment exists");
+        let start = store.block_at_or_below(from_seq)?.and_then(|(key, _)| block::seq_of_key(&key));
         // Without a block at or below `from_seq`, the segment's first block must start it.
         let start = start.unwrap_or(segment.first_seq);
         let links = if start == 1 {
@@ -209,9 +208,8 @@ impl Reader {
     /// The last block, verified (in the newest segment that has one).
     pub fn last_block(&self) -> Result<Option<VerifiedBlock>> {
         for index in (0..self.segments.len()).rev() {
-            let Some(tree) = self.segments.tree(index)? else { continue };
-            let last = guard(|| tree.range(block::key(0)..=block::key(u64::MAX)).next_back().transpose())?;
-            if let Some((key, bytes)) = last {
+            let Some(store) = self.segments.store(index)? else { continue };
+            if let Some((key, bytes)) = store.block_at_or_below(u64::MAX)? {
                 let seq = block::seq_of_key(&key).expect("range holds block keys");
                 return Ok(Some(VerifiedBlock::verify(seq, bytes)?));
             }
@@ -239,7 +237,7 @@ pub const VERIFY_THREADS: usize = 2;
 pub(super) struct Cursor {
     segments: Arc<Segments>,
     index: usize,
-    iter: Option<sled::Iter>,
+    iter: Option<StoreBlocks>,
     upto: u64,
 }
 
@@ -247,7 +245,7 @@ impl Cursor {
     fn next(&mut self) -> Result<Option<(sled::IVec, sled::IVec)>> {
         loop {
             let Some(iter) = self.iter.as_mut() else { return Ok(None) };
-            if let Some(entry) = guard(|| iter.next().transpose())? {
+            if let Some(entry) = iter.next()? {
                 return Ok(Some(entry));
             }
             self.index += 1;

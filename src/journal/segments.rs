@@ -7,11 +7,12 @@
 //! older ones are sealed (never written again) and opened on first read, with a small cache.
 //!
 //! ```text
-//! DIR/store/00000000000000000001/   sled db: tree `log` with G, H and blocks from seq 1
+//! DIR/store/00000000000000000001/   sled db: tree `log` with G and H, chunks with blocks from seq 1
 //! DIR/store/00000000000000500324/   the next segment: its first block starts at seq 500324
 //! ```
 //! Every segment holds a copy of the genesis record (`G`) and its own head (`H`: the last
 //! record it holds, or for a segment with no block yet, the record before its first seq).
+//! Its blocks, each with the head after it, are in chunks (`chunks.rs`).
 //! A new segment is made under a `.tmp` name, given `G` and `H`, flushed, closed, renamed
 //! into place and the rename synced: a crash leaves either no new segment or a whole one.
 //! Blocks never span segments; the chain runs across them (a segment's first block links
@@ -20,7 +21,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 
-use super::block;
+use super::chunks::{Store, StoreBlocks};
 use super::error::{JournalError, Result};
 use super::head::Head;
 use super::layout::{list_seqs, seq_name, sync_dir};
@@ -39,13 +40,13 @@ const SETTLE_WAIT: std::time::Duration = std::time::Duration::from_millis(50);
 pub(crate) struct Segment {
     pub first_seq: u64,
     path: PathBuf,
-    open: Mutex<Option<(sled::Db, sled::Tree)>>,
+    open: Mutex<Option<Store>>,
     /// Written by this process and not reopened since: sled has no snapshot of it yet.
     unsettled: std::sync::atomic::AtomicBool,
 }
 
 impl Segment {
-    fn new(first_seq: u64, path: PathBuf, open: Option<(sled::Db, sled::Tree)>, written: bool) -> Arc<Segment> {
+    fn new(first_seq: u64, path: PathBuf, open: Option<Store>, written: bool) -> Arc<Segment> {
         let unsettled = std::sync::atomic::AtomicBool::new(written);
         Arc::new(Segment { first_seq, path, open: Mutex::new(open), unsettled })
     }
@@ -70,19 +71,15 @@ impl Segment {
         &self.path
     }
 
-    /// The segment's `log` tree, opening the database on first use.
-    pub fn tree(&self, options: &StoreOptions) -> Result<sled::Tree> {
-        Ok(self.handles(options)?.1)
-    }
-
-    fn handles(&self, options: &StoreOptions) -> Result<(sled::Db, sled::Tree)> {
+    /// The segment's sled handles, opening the database on first use.
+    pub fn store(&self, options: &StoreOptions) -> Result<Store> {
         let mut open = self.open.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(handles) = open.as_ref() {
-            return Ok(handles.clone());
+        if let Some(store) = open.as_ref() {
+            return Ok(store.clone());
         }
-        let handles = open_log(&self.path, options)?;
-        *open = Some(handles.clone());
-        Ok(handles)
+        let store = open_store(&self.path, options)?;
+        *open = Some(store.clone());
+        Ok(store)
     }
 }
 
@@ -117,8 +114,8 @@ impl Segments {
             .iter()
             .map(|&first_seq| {
                 let path = root.join(seq_name(first_seq));
-                let handles = if first_seq == newest { Some(open_log(&path, options)?) } else { None };
-                Ok(Segment::new(first_seq, path, handles, false))
+                let store = if first_seq == newest { Some(open_store(&path, options)?) } else { None };
+                Ok(Segment::new(first_seq, path, store, false))
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(Some(Segments { root: root.to_path_buf(), options: options.clone(), list: RwLock::new(list) }))
@@ -149,15 +146,15 @@ impl Segments {
     }
 
     /// The segment being written, opened.
-    pub fn newest(&self) -> Result<(Arc<Segment>, sled::Db, sled::Tree)> {
+    pub fn newest(&self) -> Result<(Arc<Segment>, Store)> {
         let segment = self.get(self.len() - 1).expect("a journal has a segment");
-        let (db, tree) = segment.handles(&self.options)?;
-        Ok((segment, db, tree))
+        let store = segment.store(&self.options)?;
+        Ok((segment, store))
     }
 
     /// Seals the newest segment and starts one after `head`: later blocks go there.
     pub fn roll(&self, genesis: &[u8], head: &Head) -> Result<()> {
-        let (newest, _, _) = self.newest()?;
+        let (newest, _) = self.newest()?;
         if head.seq < newest.first_seq {
             return Ok(()); // nothing written to the newest segment yet
         }
@@ -173,23 +170,23 @@ impl Segments {
             std::fs::remove_dir_all(&tmp).map_err(|e| JournalError::io(&tmp, e))?;
         }
         {
-            let (db, log) = open_log(&tmp, &self.options)?;
+            let store = open_store(&tmp, &self.options)?;
             let mut batch = sled::Batch::default();
             batch.insert(GENESIS_KEY, genesis);
             batch.insert(HEAD_KEY, &head.encode()[..]);
-            guard(|| log.apply_batch(batch))?;
-            guard(|| db.flush())?;
+            guard(|| store.log.apply_batch(batch))?;
+            guard(|| store.db.flush())?;
         }
         // sled may still be closing its files in the background; they stay valid across
         // the rename, and opening the new path waits for its lock.
         std::fs::rename(&tmp, &path).map_err(|e| JournalError::io(&path, e))?;
         sync_dir(&self.root)?;
-        let handles = open_log(&path, &self.options)?;
+        let store = open_store(&path, &self.options)?;
         let mut list = self.list.write().unwrap_or_else(|p| p.into_inner());
         if let Some(sealed) = list.last() {
             sealed.unsettled.store(true, std::sync::atomic::Ordering::Release);
         }
-        list.push(Segment::new(first_seq, path, Some(handles), false));
+        list.push(Segment::new(first_seq, path, Some(store), false));
         Ok(())
     }
 
@@ -205,9 +202,9 @@ impl Segments {
         }
     }
 
-    /// The sled iterator over the blocks of segment `index` from block key `from` on.
-    pub fn blocks_of(&self, index: usize, from: u64) -> Result<Option<sled::Iter>> {
-        Ok(self.tree(index)?.map(|tree| tree.range(block::key(from)..=block::key(u64::MAX))))
+    /// The blocks of segment `index` from block key `from` on.
+    pub fn blocks_of(&self, index: usize, from: u64) -> Result<Option<StoreBlocks>> {
+        Ok(self.store(index)?.map(|store| store.blocks_from(from)))
     }
 
     /// Options for opening segment `index`: sealed ones get a small cache.
@@ -219,17 +216,15 @@ impl Segments {
         options
     }
 
-    /// Segment `index`'s tree (opened if needed).
-    pub fn tree(&self, index: usize) -> Result<Option<sled::Tree>> {
+    /// Segment `index`'s sled handles (opened if needed).
+    pub fn store(&self, index: usize) -> Result<Option<Store>> {
         match self.get(index) {
-            Some(segment) => segment.tree(&self.sealed_options(index)).map(Some),
+            Some(segment) => segment.store(&self.sealed_options(index)).map(Some),
             None => Ok(None),
         }
     }
 }
 
-fn open_log(path: &Path, options: &StoreOptions) -> Result<(sled::Db, sled::Tree)> {
-    let db = storage::open_db(path, options)?;
-    let log = guard(|| db.open_tree(storage::LOG_TREE))?;
-    Ok((db, log))
+fn open_store(path: &Path, options: &StoreOptions) -> Result<Store> {
+    Store::open(storage::open_db(path, options)?)
 }

@@ -429,6 +429,101 @@ async fn the_writer_rolls_segments_and_a_follower_reads_across_them() {
     assert_eq!(journal.verify().unwrap().events, 400);
 }
 
+/// A draft whose block, appended alone, is large (40 KB).
+fn large_draft(i: u64) -> Draft<Opaque> {
+    Draft::new(i as i64, "large", Opaque(vec![(i % 251) as u8; 40_000]))
+}
+
+/// The first segment's store, opened directly (the journal must be closed).
+fn first_segment(dir: &std::path::Path) -> chunks::Store {
+    let path = Layout::new(dir).store().join(format!("{:020}", 1));
+    chunks::Store::open(storage::open_db(&path, &StoreOptions::default()).unwrap()).unwrap()
+}
+
+#[test]
+fn large_blocks_go_four_to_a_chunk_and_small_ones_share_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut journal = create(dir.path());
+    for seq in 1..=10 {
+        journal.append(&[large_draft(seq)]).unwrap();
+    }
+    let head = journal.head();
+    drop(journal);
+    let four_to_a_chunk = vec![(1, vec![1, 2, 3, 4]), (5, vec![5, 6, 7, 8]), (9, vec![9, 10])];
+    assert_eq!(first_segment(dir.path()).layout(), four_to_a_chunk);
+
+    // A reopen reads them back, and its first write starts a new chunk.
+    let mut journal = Journal::open(dir.path(), &OpenOptions::default()).unwrap();
+    assert_eq!(journal.head(), head);
+    assert_eq!(
+        all(&journal).iter().map(|r| r.payload.clone()).collect::<Vec<_>>(),
+        (1..=10).map(|s| large_draft(s).payload).collect::<Vec<_>>()
+    );
+    journal.append(&[large_draft(11)]).unwrap();
+    assert_eq!(journal.verify().unwrap().events, 11);
+    drop(journal);
+    assert_eq!(first_segment(dir.path()).layout().last(), Some(&(11, vec![11])));
+
+    // Small blocks fill one chunk up to its bytes, however many blocks that takes.
+    let dir = tempfile::tempdir().unwrap();
+    let mut journal = create(dir.path());
+    for seq in 1..=30 {
+        journal.append(&[draft(seq)]).unwrap();
+    }
+    drop(journal);
+    assert_eq!(first_segment(dir.path()).layout(), vec![(1, (1..=30).collect())]);
+}
+
+#[test]
+fn an_empty_chunk_left_by_a_crash_is_passed_over_and_reused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut journal = create(dir.path());
+    for seq in 1..=5 {
+        journal.append(&[large_draft(seq)]).unwrap();
+    }
+    let head = journal.head();
+    drop(journal);
+    // The crash came after the chunk for seq 6 was made and before its block was.
+    first_segment(dir.path()).leave_empty_chunk(6);
+
+    let mut journal = Journal::open(dir.path(), &OpenOptions::default()).unwrap();
+    assert_eq!(journal.head(), head, "the empty chunk holds no head");
+    assert_eq!(all(&journal).len(), 5);
+    assert_eq!(journal.reader().last_block().unwrap().map(|b| b.last().seq), Some(5));
+    journal.append(&[large_draft(6)]).unwrap();
+    drop(journal);
+    assert_eq!(first_segment(dir.path()).layout(), vec![(1, vec![1, 2, 3, 4]), (5, vec![5]), (6, vec![6])]);
+    let journal = Journal::open(dir.path(), &OpenOptions::default()).unwrap();
+    assert_eq!(journal.verify().unwrap().events, 6);
+}
+
+#[test]
+fn a_segment_with_its_blocks_in_its_log_tree_is_read_and_continued() {
+    // Journals written before chunks kept every block and the head in the `log` tree.
+    let dir = tempfile::tempdir().unwrap();
+    let mut journal = create(dir.path());
+    for seq in 1..=6 {
+        journal.append(&[large_draft(seq)]).unwrap();
+    }
+    let head = journal.head();
+    drop(journal);
+    first_segment(dir.path()).move_chunks_into_log();
+    assert_eq!(first_segment(dir.path()).layout(), vec![]);
+
+    let mut journal = Journal::open(dir.path(), &OpenOptions::default()).unwrap();
+    assert_eq!(journal.head(), head);
+    assert_eq!(journal.reader().hash_at(3).unwrap(), all(&journal).get(2).map(|r| r.hash));
+    journal.append(&[large_draft(7)]).unwrap();
+    journal.append(&[large_draft(8)]).unwrap();
+    let head = journal.head();
+    drop(journal);
+    let journal = Journal::open(dir.path(), &OpenOptions::default()).unwrap();
+    assert_eq!(journal.head(), head);
+    assert_eq!(journal.verify().unwrap().events, 8);
+    let seqs: Vec<_> = journal.reader().records::<Opaque>(5, 8).unwrap().map(|r| r.unwrap().envelope.seq).collect();
+    assert_eq!(seqs, vec![5, 6, 7, 8], "a range starting in `log` runs on into the chunks");
+}
+
 #[test]
 fn a_journal_of_the_single_database_layout_is_refused_not_written_over() {
     let dir = tempfile::tempdir().unwrap();
