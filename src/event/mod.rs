@@ -13,6 +13,7 @@ pub mod engine;
 pub mod input;
 pub mod order;
 pub mod synthetic;
+mod wire;
 
 use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
@@ -108,6 +109,15 @@ events! {
 impl Payload for Event {
     /// 1: the order lifecycle. 2: inputs and engine decisions.
     const SCHEMA_VERSION: u16 = 2;
+
+    fn encode_wire(&self, out: &mut Vec<u8>) -> crate::journal::Result<()> {
+        if wire::write(self, out) { Ok(()) } else { crate::journal::encode_into(self, out) }
+    }
+
+    #[inline]
+    fn decode_wire(bytes: &[u8]) -> Result<Self, String> {
+        wire::read(bytes).unwrap_or_else(|| crate::journal::decode_exact(bytes))
+    }
 }
 
 impl Event {

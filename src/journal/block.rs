@@ -175,17 +175,22 @@ pub struct RecordRef<'a> {
 
 impl<'a> RecordRef<'a> {
     /// The envelope and the payload's bytes.
+    #[inline]
     pub fn split(&self) -> Result<(Envelope, &'a [u8]), Corruption> {
         codec::decode_envelope(self.body)
             .map_err(|e| Corruption::new(Location::Seq(self.seq), CorruptionKind::Undecodable(e)))
     }
 
     /// Decodes the whole record with payload type `P`.
-    pub fn decode<P: serde::de::DeserializeOwned>(&self) -> Result<super::envelope::Record<P>, Corruption> {
+    #[inline]
+    pub fn decode<P: super::envelope::Payload>(&self) -> Result<super::envelope::Record<P>, Corruption> {
         let (envelope, payload) = self.split()?;
-        let payload = codec::decode_exact(payload)
-            .map_err(|e| Corruption::new(Location::Seq(self.seq), CorruptionKind::Undecodable(e)))?;
-        Ok(super::envelope::Record { envelope, payload, hash: self.hash })
+        // Matched in place rather than through `map_err` and `?`: each re-wrapping moved
+        // the whole payload.
+        match P::decode_wire(payload) {
+            Ok(payload) => Ok(super::envelope::Record { envelope, payload, hash: self.hash }),
+            Err(e) => Err(Corruption::new(Location::Seq(self.seq), CorruptionKind::Undecodable(e))),
+        }
     }
 }
 

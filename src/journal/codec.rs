@@ -7,8 +7,10 @@
 use bincode::config::{Configuration, Limit, LittleEndian, Varint};
 use serde::{Serialize, de::DeserializeOwned};
 
-use super::envelope::Envelope;
+use super::envelope::{Envelope, Payload};
+use super::envelope_wire;
 use super::error::{JournalError, Result};
+use super::wire::{WireReader, WireWriter};
 
 /// The largest encoded record the journal accepts (envelope and payload).
 pub const MAX_RECORD_BYTES: usize = 1 << 20;
@@ -38,10 +40,13 @@ pub fn decode_exact<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
 }
 
 /// Encodes a record's body: envelope then payload.
-pub fn encode_record<P: Serialize>(envelope: &Envelope, payload: &P, out: &mut Vec<u8>) -> Result<()> {
+pub fn encode_record<P: Payload>(envelope: &Envelope, payload: &P, out: &mut Vec<u8>) -> Result<()> {
     let start = out.len();
-    bincode::encode_into_std_write(envelope, out, config()).map_err(|e| JournalError::Encode(e.to_string()))?;
-    encode_into(payload, out)?;
+    envelope_wire::write_envelope(envelope, &mut WireWriter::new(out));
+    if let Err(error) = payload.encode_wire(out) {
+        out.truncate(start);
+        return Err(error);
+    }
     let size = out.len() - start;
     if size > MAX_RECORD_BYTES {
         out.truncate(start);
@@ -51,16 +56,17 @@ pub fn encode_record<P: Serialize>(envelope: &Envelope, payload: &P, out: &mut V
 }
 
 /// Splits a record's body into its envelope and the payload's bytes. The envelope goes
-/// through its native codec ([`super::envelope_wire`]), the payload through serde.
+/// through its hand-written codec ([`super::envelope_wire`]).
+#[inline]
 pub fn decode_envelope(body: &[u8]) -> Result<(Envelope, &[u8]), String> {
-    let (envelope, used): (Envelope, usize) =
-        bincode::borrow_decode_from_slice(body, config()).map_err(|e| e.to_string())?;
-    Ok((envelope, &body[used..]))
+    let mut reader = WireReader::new(body);
+    let envelope = envelope_wire::read_envelope(&mut reader)?;
+    Ok((envelope, &body[reader.position()..]))
 }
 
 /// Reads only the leading seq of a record's body (the envelope's first field).
 pub fn decode_seq(body: &[u8]) -> Result<u64, String> {
-    bincode::decode_from_slice::<u64, _>(body, config()).map(|(seq, _)| seq).map_err(|e| e.to_string())
+    WireReader::new(body).u64()
 }
 
 #[cfg(test)]

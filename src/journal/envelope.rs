@@ -58,6 +58,18 @@ impl<P> Draft<P> {
 pub trait Payload: Serialize + DeserializeOwned + Send + Sync + 'static {
     /// Written into every envelope; bump it when adding a variant changes what readers need.
     const SCHEMA_VERSION: u16;
+
+    /// Appends the payload's bincode bytes. A payload on the hot path may write them by hand
+    /// ([`super::wire`]); the bytes must be exactly serde's.
+    fn encode_wire(&self, out: &mut Vec<u8>) -> super::error::Result<()> {
+        super::codec::encode_into(self, out)
+    }
+
+    /// Decodes exactly one payload from all of `bytes`; the counterpart of
+    /// [`Payload::encode_wire`], reading serde's bytes.
+    fn decode_wire(bytes: &[u8]) -> Result<Self, String> {
+        super::codec::decode_exact(bytes)
+    }
 }
 
 /// An opaque byte payload: for tests, benchmarks and tools that move records unread.

@@ -1,53 +1,48 @@
-//! The envelope's bincode codec, written against bincode's own `Encode`/`BorrowDecode`
-//! rather than derived through serde: every record's envelope is encoded once and decoded
-//! on every scan, and serde's visitor machinery was most of that cost.
+//! The envelope's bincode codec, written by hand ([`super::wire`]) rather than derived
+//! through serde: every record's envelope is encoded once and decoded on every scan, and
+//! serde's visitor machinery, then bincode's own, were most of that cost.
 //!
 //! The bytes are exactly those serde writes (the field order of [`Envelope`]; a UUID as a
 //! length-prefixed 16-byte string, since uuid serializes as bytes for binary formats; an
 //! option as a 0/1 tag), so journals written either way read the same. Tests hold the two
 //! encodings equal.
 
-use bincode::de::BorrowDecoder;
-use bincode::enc::Encoder;
-use bincode::error::{DecodeError, EncodeError};
-use bincode::{BorrowDecode, Decode, Encode};
-use uuid::Uuid;
-
 use super::envelope::Envelope;
+use super::wire::{WireError, WireReader, WireWriter};
 
-impl Encode for Envelope {
-    fn encode<E: Encoder>(&self, encoder: &mut E) -> Result<(), EncodeError> {
-        self.seq.encode(encoder)?;
-        self.event_id.as_bytes()[..].encode(encoder)?;
-        self.ts_ns.encode(encoder)?;
-        self.stream.as_str().encode(encoder)?;
-        self.correlation_id.as_ref().map(|id| &id.as_bytes()[..]).encode(encoder)?;
-        self.causation_id.as_ref().map(|id| &id.as_bytes()[..]).encode(encoder)?;
-        self.schema_version.encode(encoder)
+#[inline]
+pub fn write_envelope(envelope: &Envelope, w: &mut WireWriter<'_>) {
+    w.u64(envelope.seq);
+    w.uuid(&envelope.event_id);
+    w.i64(envelope.ts_ns);
+    w.str(&envelope.stream);
+    for id in [&envelope.correlation_id, &envelope.causation_id] {
+        w.some(id.is_some());
+        if let Some(id) = id {
+            w.uuid(id);
+        }
     }
+    w.u64(u64::from(envelope.schema_version));
 }
 
-impl<'de, Context> BorrowDecode<'de, Context> for Envelope {
-    fn borrow_decode<D: BorrowDecoder<'de, Context = Context>>(decoder: &mut D) -> Result<Self, DecodeError> {
-        let seq = u64::decode(decoder)?;
-        let event_id = uuid(<&[u8]>::borrow_decode(decoder)?)?;
-        let ts_ns = i64::decode(decoder)?;
-        let stream = <&str>::borrow_decode(decoder)?.into();
-        let correlation_id = <Option<&[u8]>>::borrow_decode(decoder)?.map(uuid).transpose()?;
-        let causation_id = <Option<&[u8]>>::borrow_decode(decoder)?.map(uuid).transpose()?;
-        let schema_version = u16::decode(decoder)?;
-        Ok(Envelope { seq, event_id, ts_ns, stream, correlation_id, causation_id, schema_version })
-    }
-}
-
-fn uuid(bytes: &[u8]) -> Result<Uuid, DecodeError> {
-    Uuid::from_slice(bytes).map_err(|_| DecodeError::OtherString(format!("a UUID of {} bytes", bytes.len())))
+#[inline]
+pub fn read_envelope(r: &mut WireReader<'_>) -> Result<Envelope, WireError> {
+    Ok(Envelope {
+        seq: r.u64()?,
+        event_id: r.uuid()?,
+        ts_ns: r.i64()?,
+        stream: r.str()?.into(),
+        correlation_id: r.option(WireReader::uuid)?,
+        causation_id: r.option(WireReader::uuid)?,
+        schema_version: r.u16()?,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use compact_str::CompactString;
     use proptest::prelude::*;
+    use uuid::Uuid;
 
     use super::*;
     use crate::journal::codec::{decode_envelope, encode_into, encode_record};

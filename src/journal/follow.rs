@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 
-use serde::de::DeserializeOwned;
+use super::envelope::Payload;
 use tokio::sync::watch;
 
 use super::envelope::Record;
@@ -18,7 +18,7 @@ pub struct Follower<P> {
     buffer: VecDeque<Record<P>>,
 }
 
-impl<P: DeserializeOwned> Follower<P> {
+impl<P: Payload> Follower<P> {
     /// Follows from `from_seq`, reading only what `head` says is durable.
     pub fn new(reader: Reader, head: watch::Receiver<Head>, from_seq: u64) -> Self {
         Follower { reader, head, next_seq: from_seq.max(1), buffer: VecDeque::new() }

@@ -436,7 +436,7 @@ impl Batch {
     }
 
     /// Encodes and links one record with a complete envelope (seq and id already checked).
-    fn push_envelope<P: serde::Serialize>(&mut self, envelope: &Envelope, payload: &P) -> Result<Committed> {
+    fn push_envelope<P: Payload>(&mut self, envelope: &Envelope, payload: &P) -> Result<Committed> {
         let seq = envelope.seq;
         self.scratch.clear();
         codec::encode_record(envelope, payload, &mut self.scratch)?;

@@ -25,6 +25,7 @@ mod segments;
 mod snapshot;
 mod storage;
 mod verify;
+pub mod wire;
 mod witness;
 mod writer;
 

@@ -10,7 +10,7 @@ use std::marker::PhantomData;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
-use serde::de::DeserializeOwned;
+use super::envelope::Payload;
 
 use super::block::{self, BlockHeader, BlockRecords, RecordRef};
 use super::chain::ChainHash;
@@ -183,7 +183,7 @@ impl Reader {
     }
 
     /// Decoded records in `from_seq..=upto`.
-    pub fn records<P: DeserializeOwned>(&self, from_seq: u64, upto: u64) -> Result<Records<P>> {
+    pub fn records<P: Payload>(&self, from_seq: u64, upto: u64) -> Result<Records<P>> {
         Ok(Records {
             blocks: self.blocks(from_seq, upto)?,
             from_seq,
@@ -501,7 +501,7 @@ pub struct Records<P> {
     _payload: PhantomData<P>,
 }
 
-impl<P: DeserializeOwned> Records<P> {
+impl<P: Payload> Records<P> {
     fn refill(&mut self) -> Result<bool> {
         while self.buffer.is_empty() {
             let Some(block) = self.blocks.next().transpose()? else { return Ok(false) };
@@ -515,7 +515,7 @@ impl<P: DeserializeOwned> Records<P> {
     }
 }
 
-impl<P: DeserializeOwned> Iterator for Records<P> {
+impl<P: Payload> Iterator for Records<P> {
     type Item = Result<Record<P>>;
 
     fn next(&mut self) -> Option<Self::Item> {
