@@ -175,7 +175,7 @@ fn base_order<'a>(table: &OrderTable, ordinal: u32, changed: Option<&'a OrderVie
 
 /// The hasher of the order index: fixed (no per-process random seed), fast on short ids.
 /// Iteration never depends on it: the map iterates in insertion (journal) order.
-pub type OrderIndex = IndexMap<ClientOrderId, OrderView, FxBuildHasher>;
+pub type OrderIndex = IndexMap<ClientOrderId, Box<OrderView>, FxBuildHasher>;
 
 /// Every order by client order id, in creation (journal) order: the orders of the checkpoint
 /// it was opened from (`base`, in place), then the orders created since (`orders`). A base
@@ -341,7 +341,7 @@ impl Oms {
     /// (an unreadable one, already logged, is left out).
     pub fn iter(&self) -> impl Iterator<Item = OrderRef<'_>> + '_ {
         let base = self.base_entries().filter_map(|(table, ordinal, changed)| base_order(table, ordinal, changed));
-        base.chain(self.orders.values().map(OrderRef::Held))
+        base.chain(self.orders.values().map(|order| OrderRef::Held(order)))
     }
 
     /// Every order with its client order id and its encoded record, in creation order:
@@ -369,7 +369,7 @@ impl Oms {
     /// `plan` decoded (so it is decoded once).
     fn slot_mut(&mut self, Found { slot, decoded }: Found) -> Option<&mut OrderView> {
         match slot {
-            Slot::New(index) => self.orders.get_index_mut(index).map(|(_, order)| order),
+            Slot::New(index) => self.orders.get_index_mut(index).map(|(_, order)| &mut **order),
             Slot::Base(ordinal) => match self.changed.entry(ordinal) {
                 Entry::Occupied(entry) => Some(entry.into_mut()),
                 // Not copied out yet, so `find` decoded it.
@@ -514,7 +514,7 @@ impl Oms {
             Plan::Nothing => Ok((Undo::Nothing, None)),
             Plan::Create(created) => {
                 let view = OrderView::created(at, created);
-                let (index, _) = self.orders.insert_full(created.client_order_id.clone(), view);
+                let (index, _) = self.orders.insert_full(created.client_order_id.clone(), Box::new(view));
                 Ok((Undo::Remove, Some(Slot::New(index))))
             }
             Plan::Move { found, next, broker_order_id } => {
