@@ -293,7 +293,7 @@ mod tests {
         prop_oneof![Just(LiquiditySide::Maker), Just(LiquiditySide::Taker), Just(LiquiditySide::Unknown)]
     }
 
-    fn created() -> impl Strategy<Value = Event> {
+    fn order_created() -> impl Strategy<Value = OrderCreated> {
         let head = (id(), id(), id(), side(), order_type(), decimal(), proptest::option::of(decimal()), tif());
         let tail = (
             proptest::option::of(any::<u64>()),
@@ -304,7 +304,7 @@ mod tests {
         );
         (head, tail).prop_map(|((c, st, sy, side, order_type, qty, limit_price, time_in_force), tail)| {
             let (ttl_s, decision_price, arrival_price, execution_id, slice_id) = tail;
-            Event::OrderCreated(OrderCreated {
+            OrderCreated {
                 client_order_id: c.into(),
                 strategy: st.into(),
                 symbol: sy.into(),
@@ -318,29 +318,27 @@ mod tests {
                 arrival_price,
                 execution_id,
                 slice_id,
-            })
+            }
         })
     }
 
-    fn submit() -> impl Strategy<Value = Event> {
-        let head = (id(), id(), id(), side(), order_type(), decimal(), proptest::option::of(decimal()), tif());
-        let tail = (proptest::option::of(any::<u64>()), proptest::option::of(decimal()));
-        (head, tail).prop_map(
-            |((c, st, sy, side, order_type, qty, limit_price, time_in_force), (ttl_s, decision_price))| {
-                Event::SubmitOrder(SubmitOrder {
-                    client_order_id: c.into(),
-                    strategy: st.into(),
-                    symbol: sy.into(),
-                    side,
-                    order_type,
-                    qty,
-                    limit_price,
-                    time_in_force,
-                    ttl_s,
-                    decision_price,
-                })
-            },
-        )
+    /// An `OrderCreated`, or the `SubmitOrder` made of its leading fields.
+    fn created_or_submit() -> impl Strategy<Value = Event> {
+        (order_created(), any::<bool>()).prop_map(|(c, submit)| match submit {
+            false => Event::OrderCreated(c),
+            true => Event::SubmitOrder(SubmitOrder {
+                client_order_id: c.client_order_id,
+                strategy: c.strategy,
+                symbol: c.symbol,
+                side: c.side,
+                order_type: c.order_type,
+                qty: c.qty,
+                limit_price: c.limit_price,
+                time_in_force: c.time_in_force,
+                ttl_s: c.ttl_s,
+                decision_price: c.decision_price,
+            }),
+        })
     }
 
     fn fills() -> impl Strategy<Value = Event> {
@@ -403,7 +401,7 @@ mod tests {
     }
 
     fn event() -> impl Strategy<Value = Event> {
-        prop_oneof![created(), submit(), fills(), small()]
+        prop_oneof![created_or_submit(), fills(), small()]
     }
 
     proptest! {

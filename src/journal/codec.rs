@@ -1,8 +1,10 @@
 //! bincode encoding of envelopes, payloads and genesis records.
 //!
 //! A record's bytes are `bincode(envelope) ‖ bincode(payload)`, so the envelope can be read
-//! without knowing the payload type. Decoding is bounded by [`MAX_RECORD_BYTES`] so corrupt
-//! length prefixes cannot make bincode allocate without limit.
+//! without knowing the payload type. The envelope, and payloads that override
+//! [`Payload::encode_wire`], go through the hand-written codec ([`super::wire`]), which
+//! never allocates more than the bytes it reads; serde decoding is bounded by
+//! [`MAX_RECORD_BYTES`] so corrupt length prefixes cannot make bincode allocate without limit.
 
 use bincode::config::{Configuration, Limit, LittleEndian, Varint};
 use serde::{Serialize, de::DeserializeOwned};

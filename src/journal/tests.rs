@@ -440,15 +440,19 @@ fn first_segment(dir: &std::path::Path) -> chunks::Store {
     chunks::Store::open(storage::open_db(&path, &StoreOptions::default()).unwrap()).unwrap()
 }
 
-#[test]
-fn large_blocks_go_four_to_a_chunk_and_small_ones_share_one() {
+/// A closed journal of `blocks` large blocks (seqs `1..=blocks`, one each) and its head.
+fn large_journal(blocks: u64) -> (tempfile::TempDir, Head) {
     let dir = tempfile::tempdir().unwrap();
     let mut journal = create(dir.path());
-    for seq in 1..=10 {
+    for seq in 1..=blocks {
         journal.append(&[large_draft(seq)]).unwrap();
     }
-    let head = journal.head();
-    drop(journal);
+    (dir, journal.head())
+}
+
+#[test]
+fn large_blocks_go_four_to_a_chunk_and_small_ones_share_one() {
+    let (dir, head) = large_journal(10);
     let four_to_a_chunk = vec![(1, vec![1, 2, 3, 4]), (5, vec![5, 6, 7, 8]), (9, vec![9, 10])];
     assert_eq!(first_segment(dir.path()).layout(), four_to_a_chunk);
 
@@ -476,13 +480,7 @@ fn large_blocks_go_four_to_a_chunk_and_small_ones_share_one() {
 
 #[test]
 fn an_empty_chunk_left_by_a_crash_is_passed_over_and_reused() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut journal = create(dir.path());
-    for seq in 1..=5 {
-        journal.append(&[large_draft(seq)]).unwrap();
-    }
-    let head = journal.head();
-    drop(journal);
+    let (dir, head) = large_journal(5);
     // The crash came after the chunk for seq 6 was made and before its block was.
     first_segment(dir.path()).leave_empty_chunk(6);
 
@@ -500,13 +498,7 @@ fn an_empty_chunk_left_by_a_crash_is_passed_over_and_reused() {
 #[test]
 fn a_segment_with_its_blocks_in_its_log_tree_is_read_and_continued() {
     // Journals written before chunks kept every block and the head in the `log` tree.
-    let dir = tempfile::tempdir().unwrap();
-    let mut journal = create(dir.path());
-    for seq in 1..=6 {
-        journal.append(&[large_draft(seq)]).unwrap();
-    }
-    let head = journal.head();
-    drop(journal);
+    let (dir, head) = large_journal(6);
     first_segment(dir.path()).move_chunks_into_log();
     assert_eq!(first_segment(dir.path()).layout(), vec![]);
 
