@@ -225,17 +225,7 @@ fn rejected(r: &BrokerRejected) -> Event {
 }
 
 fn filled(r: &BrokerFilled) -> Event {
-    OrderFilled {
-        client_order_id: r.client_order_id.clone(),
-        fill_id: r.fill_id.clone(),
-        qty: r.qty,
-        price: r.price,
-        fee: r.fee,
-        liquidity: r.liquidity,
-        venue: r.venue.clone(),
-        broker_ts_ns: r.broker_ts_ns,
-    }
-    .into()
+    OrderFilled::from(r).into()
 }
 
 fn cancelled(r: &BrokerCancelled) -> Event {

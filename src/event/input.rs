@@ -153,6 +153,22 @@ pub struct BrokerFilled {
     pub broker_ts_ns: i64,
 }
 
+/// The order's execution a broker's fill report records (all but the venue's order id).
+impl From<&BrokerFilled> for super::OrderFilled {
+    fn from(r: &BrokerFilled) -> Self {
+        super::OrderFilled {
+            client_order_id: r.client_order_id.clone(),
+            fill_id: r.fill_id.clone(),
+            qty: r.qty,
+            price: r.price,
+            fee: r.fee,
+            liquidity: r.liquidity,
+            venue: r.venue.clone(),
+            broker_ts_ns: r.broker_ts_ns,
+        }
+    }
+}
+
 /// Broker report: the order is cancelled (ours, or the venue's own, e.g. an IOC remainder).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BrokerCancelled {

@@ -344,30 +344,18 @@ mod tests {
     fn fills() -> impl Strategy<Value = Event> {
         let fields = (id(), id(), id(), decimal(), decimal(), decimal(), liquidity(), id(), any::<i64>());
         (fields, any::<bool>()).prop_map(|((c, b, f, qty, price, fee, liquidity, venue, broker_ts_ns), broker)| {
-            if broker {
-                Event::BrokerFilled(BrokerFilled {
-                    client_order_id: c.into(),
-                    broker_order_id: b.into(),
-                    fill_id: f.into(),
-                    qty,
-                    price,
-                    fee,
-                    liquidity,
-                    venue: venue.into(),
-                    broker_ts_ns,
-                })
-            } else {
-                Event::OrderFilled(OrderFilled {
-                    client_order_id: c.into(),
-                    fill_id: f.into(),
-                    qty,
-                    price,
-                    fee,
-                    liquidity,
-                    venue: venue.into(),
-                    broker_ts_ns,
-                })
-            }
+            let report = BrokerFilled {
+                client_order_id: c.into(),
+                broker_order_id: b.into(),
+                fill_id: f.into(),
+                qty,
+                price,
+                fee,
+                liquidity,
+                venue: venue.into(),
+                broker_ts_ns,
+            };
+            if broker { Event::BrokerFilled(report) } else { Event::OrderFilled(OrderFilled::from(&report)) }
         })
     }
 

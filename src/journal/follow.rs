@@ -3,10 +3,9 @@
 
 use std::collections::VecDeque;
 
-use super::envelope::Payload;
 use tokio::sync::watch;
 
-use super::envelope::Record;
+use super::envelope::{Payload, Record};
 use super::error::Result;
 use super::head::Head;
 use super::reader::Reader;

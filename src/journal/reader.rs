@@ -10,12 +10,10 @@ use std::marker::PhantomData;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
-use super::envelope::Payload;
-
 use super::block::{self, BlockHeader, BlockRecords, RecordRef};
 use super::chain::ChainHash;
 use super::chunks::StoreBlocks;
-use super::envelope::Record;
+use super::envelope::{Payload, Record};
 use super::error::{Corruption, CorruptionKind, Location, Result};
 use super::head::Head;
 use super::segments::Segments;

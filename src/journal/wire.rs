@@ -35,7 +35,7 @@ impl<'a> WireWriter<'a> {
     }
 
     #[inline]
-    pub fn u128(&mut self, value: u128) {
+    pub fn u64(&mut self, value: u64) {
         match value {
             0..=250 => self.out.push(value as u8),
             251..=0xFFFF => {
@@ -46,20 +46,22 @@ impl<'a> WireWriter<'a> {
                 self.out.push(252);
                 self.out.extend_from_slice(&(value as u32).to_le_bytes());
             }
-            0x1_0000_0000..=0xFFFF_FFFF_FFFF_FFFF => {
-                self.out.push(253);
-                self.out.extend_from_slice(&(value as u64).to_le_bytes());
-            }
             _ => {
-                self.out.push(254);
+                self.out.push(253);
                 self.out.extend_from_slice(&value.to_le_bytes());
             }
         }
     }
 
     #[inline]
-    pub fn u64(&mut self, value: u64) {
-        self.u128(u128::from(value));
+    pub fn u128(&mut self, value: u128) {
+        match u64::try_from(value) {
+            Ok(value) => self.u64(value),
+            Err(_) => {
+                self.out.push(254);
+                self.out.extend_from_slice(&value.to_le_bytes());
+            }
+        }
     }
 
     #[inline]
