@@ -60,10 +60,12 @@ impl Views {
     /// Folds one journaled event into every view, atomically: if any view refuses it, nothing
     /// changes.
     pub fn apply(&mut self, env: &Envelope, event: &Event) -> Result<(), InvariantViolation> {
-        let undo = self.oms.apply_undoable(env, event)?;
-        let positions = match event {
-            Event::OrderFilled(fill) => self.positions.apply_fill(env, fill, &self.oms),
-            Event::FillInferred(fill) => self.positions.apply_inferred(env, fill),
+        let (undo, touched) = self.oms.apply_undoable(env, event)?;
+        let positions = match (event, touched) {
+            // The filled order, as the OMS just found it (no second lookup).
+            (Event::OrderFilled(fill), Some(slot)) => self.positions.apply_fill_of(env, fill, self.oms.at(slot)),
+            (Event::OrderFilled(fill), None) => self.positions.apply_fill(env, fill, &self.oms),
+            (Event::FillInferred(fill), _) => self.positions.apply_inferred(env, fill),
             _ => Ok(()),
         };
         if let Err(violation) = positions {

@@ -378,7 +378,8 @@ impl Oms {
         }
     }
 
-    fn at(&self, slot: Slot) -> &OrderView {
+    /// The order at a slot [`Oms::apply_undoable`] returned.
+    pub(super) fn at(&self, slot: Slot) -> &OrderView {
         match slot {
             Slot::New(index) => &self.orders[index],
             Slot::Base(ordinal) => &self.changed[&ordinal],
@@ -404,19 +405,24 @@ impl Oms {
     }
 
     /// Folds one event in place and verifies the touched order; on error nothing changes.
-    /// Returns how to take it back (for an all-or-nothing apply across views).
-    pub(super) fn apply_undoable(&mut self, env: &Envelope, event: &Event) -> Result<Undo, InvariantViolation> {
+    /// Returns how to take it back (for an all-or-nothing apply across views) and where the
+    /// touched order lives ([`Oms::at`]).
+    pub(super) fn apply_undoable(
+        &mut self,
+        env: &Envelope,
+        event: &Event,
+    ) -> Result<(Undo, Option<Slot>), InvariantViolation> {
         let refused = |e| InvariantViolation::new(env.seq, ViolationKind::Refused(e));
         let plan = self.plan(event).map_err(refused)?;
         let (undo, touched) = self.execute(At { seq: env.seq, ts_ns: env.ts_ns }, plan).map_err(refused)?;
-        let Some(slot) = touched else { return Ok(undo) };
+        let Some(slot) = touched else { return Ok((undo, None)) };
         let order = self.at(slot);
         if let Err((invariant, detail)) = verify(order) {
             let client_order_id = order.client_order_id().clone();
             self.undo(undo);
             return Err(InvariantViolation::new(env.seq, ViolationKind::Broken { client_order_id, invariant, detail }));
         }
-        Ok(undo)
+        Ok((undo, touched))
     }
 
     /// Takes back the last [`Oms::apply_undoable`].
@@ -531,6 +537,8 @@ impl Oms {
                 let slot = found.slot;
                 let order = self.slot_mut(found).expect("planned on an existing order");
                 let saved = Saved::of(order);
+                // Most orders fill once: room for one, not the four a first push reserves.
+                order.fills.reserve_exact(usize::from(order.fills.is_empty()));
                 order.fills.push(Fill {
                     seq: at.seq,
                     ts_ns: at.ts_ns,

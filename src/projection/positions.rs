@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::{InvariantViolation, Oms, ViolationKind};
+use super::{InvariantViolation, Oms, OrderView, ViolationKind};
 use crate::domain::Side;
 use crate::event::{Event, FillInferred, OrderFilled};
 use crate::journal::Envelope;
@@ -174,6 +174,16 @@ impl Positions {
             let kind = ViolationKind::MissingOrder { projection: "positions", client_order_id };
             return Err(InvariantViolation::new(env.seq, kind));
         };
+        self.apply_fill_of(env, fill, &order)
+    }
+
+    /// Folds one fill of `order` into its position, in place. On error nothing changes.
+    pub(super) fn apply_fill_of(
+        &mut self,
+        env: &Envelope,
+        fill: &OrderFilled,
+        order: &OrderView,
+    ) -> Result<(), InvariantViolation> {
         let created = &order.created;
         self.book(env, &created.strategy, &created.symbol, created.side, (fill.qty, fill.price, fill.fee))
     }
