@@ -13,6 +13,7 @@ use super::codec;
 use super::envelope::Envelope;
 use super::error::{Corruption, CorruptionKind, Location};
 use super::frame::{self, FrameError, FrameRef};
+use super::links::{self, Link};
 
 const MAGIC: [u8; 4] = *b"BLK1";
 pub const HEADER_BYTES: usize = 4 + 8 + 4 + ChainHash::LEN + 4;
@@ -194,29 +195,43 @@ impl<'a> RecordRef<'a> {
     }
 }
 
-/// Walks the frames of one block, verifying each before yielding it: CRC, that its seq is
-/// the next one, and that its hash links to the previous record. After the last frame it
-/// checks the count and that no bytes trail.
+/// Every record of one block, each verified: its frame (CRC, the next seq, no bytes after
+/// the last) and its chain link. The links are checked many at a time after the frames
+/// ([`links::first_broken`]), so the error is whichever check's bad seq comes first.
+pub fn verified_links<'a>(header: &BlockHeader, bytes: &'a [u8]) -> Result<Vec<Link<'a>>, Corruption> {
+    // The count is only trusted as far as the bytes could hold that many frames.
+    let mut links = Vec::with_capacity((header.count as usize).min(bytes.len() / frame::FRAME_OVERHEAD));
+    let mut framing = Ok(());
+    for record in BlockRecords::new(header, bytes) {
+        match record {
+            Ok(record) => links.push(Link { body: record.body, hash: record.hash }),
+            Err(corruption) => {
+                framing = Err(corruption);
+                break;
+            }
+        }
+    }
+    if let Some(i) = links::first_broken(&header.prev_hash, &links) {
+        return Err(Corruption::new(Location::Seq(header.first_seq + i as u64), CorruptionKind::ChainBroken));
+    }
+    framing.map(|()| links)
+}
+
+/// Walks the frames of one block, verifying each before yielding it: CRC and that its seq is
+/// the next one. After the last frame it checks the count and that no bytes trail. The chain
+/// is not checked here: see [`verified_links`].
 pub struct BlockRecords<'a> {
     bytes: &'a [u8],
     offset: usize,
     next_seq: u64,
     remaining: u32,
-    prev: ChainHash,
     failed: bool,
 }
 
 impl<'a> BlockRecords<'a> {
     /// Starts after a header already checked by [`read_header`].
     pub fn new(header: &BlockHeader, bytes: &'a [u8]) -> Self {
-        BlockRecords {
-            bytes,
-            offset: HEADER_BYTES,
-            next_seq: header.first_seq,
-            remaining: header.count,
-            prev: header.prev_hash,
-            failed: false,
-        }
+        BlockRecords { bytes, offset: HEADER_BYTES, next_seq: header.first_seq, remaining: header.count, failed: false }
     }
 
     fn corrupt(&mut self, kind: CorruptionKind) -> Option<Result<RecordRef<'a>, Corruption>> {
@@ -253,14 +268,10 @@ impl<'a> Iterator for BlockRecords<'a> {
             Ok(found) => return self.corrupt(CorruptionKind::SeqGap { expected: self.next_seq, found }),
             Err(e) => return self.corrupt(CorruptionKind::Undecodable(e)),
         }
-        if self.prev.link(body) != hash {
-            return self.corrupt(CorruptionKind::ChainBroken);
-        }
         let record = RecordRef { seq: self.next_seq, body, hash };
         self.offset += used;
         self.remaining -= 1;
         self.next_seq += 1;
-        self.prev = hash;
         Some(Ok(record))
     }
 }
@@ -289,12 +300,7 @@ mod tests {
 
     fn verify(key_seq: u64, bytes: &[u8]) -> Result<u64, Corruption> {
         let header = read_header(key_seq, bytes)?;
-        let mut n = 0;
-        for record in BlockRecords::new(&header, bytes) {
-            record?;
-            n += 1;
-        }
-        Ok(n)
+        Ok(verified_links(&header, bytes)?.len() as u64)
     }
 
     #[test]
@@ -324,6 +330,43 @@ mod tests {
         longer.push(0);
         assert!(verify(1, &longer).is_err());
         assert!(verify(2, &bytes).is_err(), "a block under the wrong key must not verify");
+    }
+
+    /// The bytes of a frame after its body: hash and CRC.
+    const FRAME_TAIL: usize = ChainHash::LEN + 4;
+
+    /// Rewrites the last byte of record `index`'s body and reseals its frame: only the chain
+    /// can tell.
+    fn forge(bytes: &mut [u8], index: usize) {
+        let mut at = HEADER_BYTES;
+        for _ in 0..index {
+            at += frame::read_frame(&bytes[at..]).unwrap().1;
+        }
+        let len = frame::read_frame(&bytes[at..]).unwrap().1;
+        bytes[at + len - FRAME_TAIL - 1] ^= 0x01;
+        let crc = crc32c::crc32c(&bytes[at..at + len - 4]);
+        bytes[at + len - 4..at + len].copy_from_slice(&crc.to_le_bytes());
+    }
+
+    #[test]
+    fn the_first_bad_seq_is_reported_whichever_check_finds_it() {
+        let (bytes, _) = block(1, 4, ChainHash::of_genesis(b"g"));
+        let seq_and_kind = |bytes: &[u8]| {
+            let error = verify(1, bytes).unwrap_err();
+            (error.location, matches!(error.kind, CorruptionKind::ChainBroken))
+        };
+        let mut forged = bytes.clone();
+        forge(&mut forged, 1);
+        assert_eq!(seq_and_kind(&forged), (Location::Seq(2), true), "a forged record breaks the chain");
+        // A framing error after the broken link: the link's seq comes first.
+        let last = forged.len() - 1;
+        forged[last] ^= 0x10;
+        assert_eq!(seq_and_kind(&forged), (Location::Seq(2), true));
+        // A framing error before it: the frame's seq comes first.
+        let mut forged = bytes.clone();
+        forge(&mut forged, 2);
+        forged[HEADER_BYTES + 5] ^= 0x10;
+        assert_eq!(seq_and_kind(&forged), (Location::Seq(1), false));
     }
 
     #[test]

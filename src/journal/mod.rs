@@ -19,6 +19,7 @@ mod frame;
 mod genesis;
 mod head;
 mod layout;
+mod links;
 mod log;
 mod reader;
 mod segments;

@@ -10,7 +10,7 @@ use std::marker::PhantomData;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
-use super::block::{self, BlockHeader, BlockRecords, RecordRef};
+use super::block::{self, BlockHeader, RecordRef};
 use super::chain::ChainHash;
 use super::chunks::StoreBlocks;
 use super::envelope::{Payload, Record};
@@ -31,14 +31,12 @@ impl VerifiedBlock {
     /// Verifies the block stored under `key_seq`.
     pub fn verify(key_seq: u64, bytes: sled::IVec) -> Result<VerifiedBlock, Corruption> {
         let header = block::read_header(key_seq, &bytes)?;
-        let mut spans = Vec::with_capacity(header.count as usize);
-        let mut last_hash = header.prev_hash;
+        let links = block::verified_links(&header, &bytes)?;
         let base = bytes.as_ptr() as usize;
-        for record in BlockRecords::new(&header, &bytes) {
-            let record = record?;
-            spans.push(((record.body.as_ptr() as usize - base) as u32, record.body.len() as u32));
-            last_hash = record.hash;
-        }
+        let spans = links.iter().map(|link| ((link.body.as_ptr() as usize - base) as u32, link.body.len() as u32));
+        let spans = spans.collect();
+        let last_hash = links.last().map_or(header.prev_hash, |link| link.hash);
+        drop(links);
         Ok(VerifiedBlock { header, bytes, spans, last_hash })
     }
 
