@@ -112,8 +112,8 @@ impl Reader {
     }
 
     /// The records in `from_seq..=upto`, a verified block at a time, each record decoded by
-    /// `decode`: a pipeline of stages, reading, verifying, decoding, and the caller folding,
-    /// so a replay spreads over the cores however its work divides.
+    /// `decode`: a pipeline of stages, reading on one thread, verifying and decoding on
+    /// another, and the caller folding, so a replay spreads over the cores.
     /// Links between blocks are checked here, in order. Hand each consumed block back with
     /// [`Decoded::recycle`].
     pub fn decoded<T: Send + 'static>(
@@ -129,25 +129,30 @@ impl Reader {
         }
         let from_seq = from_seq.max(1);
         let (recycle, recycled) = std::sync::mpsc::sync_channel::<Vec<Result<T, Corruption>>>(PREFETCH_BLOCKS + 1);
-        // One verifier: with the decoding and folding stages that makes three busy threads, and
-        // a fourth on two cores slowed the decoding stage (decode-only 1.7M events/s, not 2.3M).
-        let verified = Prefetch::spawn(iter, upto, 1)?;
-        let prefetch = verified.then(move |block, ()| {
-            // A block the caller is done with: its records are freed here, on the thread that
-            // allocated them (cheaper than a cross-thread free), and its buffer is reused.
-            let mut decoded = recycled.try_iter().last().unwrap_or_default();
-            decoded.clear();
-            decoded.reserve(block.header.count as usize);
-            for record in block.records().filter(|record| (from_seq..=upto).contains(&record.seq)) {
-                let record = decode(&record);
-                let failed = record.is_err();
-                decoded.push(record);
-                if failed {
-                    break; // reported when the caller gets there, as if decoded in its turn
+        // Three busy threads: reading, verifying and decoding, the caller folding. A decoding
+        // thread of its own (four) cost ~15% more CPU in hand-offs on two cores (replay of 1M
+        // lifecycle events: 1.2 s of CPU a round, not 1.03), and slowed the replay as much;
+        // reading on the decoding thread too (two) was no faster than three.
+        let prefetch = Prefetch::spawn_with(
+            iter,
+            upto,
+            vec![move |block: &VerifiedBlock| {
+                // A block the caller is done with: its records are freed here, on the thread that
+                // allocated them (cheaper than a cross-thread free), and its buffer is reused.
+                let mut decoded = recycled.try_iter().last().unwrap_or_default();
+                decoded.clear();
+                decoded.reserve(block.header.count as usize);
+                for record in block.records().filter(|record| (from_seq..=upto).contains(&record.seq)) {
+                    let record = decode(&record);
+                    let failed = record.is_err();
+                    decoded.push(record);
+                    if failed {
+                        break; // reported when the caller gets there, as if decoded in its turn
+                    }
                 }
-            }
-            Ok(decoded)
-        })?;
+                Ok(decoded)
+            }],
+        )?;
         Ok(Decoded { prefetch: Some(prefetch), links, done: false, recycle: Some(recycle) })
     }
 
@@ -279,17 +284,33 @@ impl Prefetch<()> {
     /// `verifiers` more, block `k` on verifier `k mod verifiers`. Bounded: each
     /// verifier has [`READ_AHEAD`] blocks waiting, one in hand and [`PREFETCH_BLOCKS`]
     /// verified. A failure is sent in its block's turn and ends the stage.
-    fn spawn(mut iter: Cursor, upto: u64, verifiers: usize) -> Result<Prefetch<()>> {
+    fn spawn(iter: Cursor, upto: u64, verifiers: usize) -> Result<Prefetch<()>> {
         debug_assert!(verifiers > 0);
-        let verifiers = verifiers.max(1);
+        Prefetch::spawn_with(iter, upto, vec![|_: &VerifiedBlock| Ok(()); verifiers.max(1)])
+    }
+}
+
+impl<T: Send + 'static> Prefetch<T> {
+    /// [`Prefetch::spawn`] with one verifier per `works`, each of which then makes a `T` of
+    /// every block it verified (on the same thread: a stage of its own cost a scan more
+    /// CPU in hand-offs than it saved).
+    fn spawn_with<W>(mut iter: Cursor, upto: u64, works: Vec<W>) -> Result<Prefetch<T>>
+    where
+        W: FnMut(&VerifiedBlock) -> Result<T> + Send + 'static,
+    {
+        assert!(!works.is_empty(), "at least one verifier");
         let mut prefetch = Prefetch { channels: Vec::new(), turn: 0, threads: Vec::new() };
-        let mut inputs = Vec::with_capacity(verifiers);
-        for _ in 0..verifiers {
+        let mut inputs = Vec::with_capacity(works.len());
+        for mut work in works {
             let (input, raw) = std::sync::mpsc::sync_channel::<RawBlock>(READ_AHEAD);
             let (tx, rx) = std::sync::mpsc::sync_channel(PREFETCH_BLOCKS);
             prefetch.threads.push(named_thread("blotter-journal-verify", move || {
                 for block in raw {
-                    let verified = block.and_then(|(key_seq, bytes)| Ok((VerifiedBlock::verify(key_seq, bytes)?, ())));
+                    let verified = block.and_then(|(key_seq, bytes)| {
+                        let block = VerifiedBlock::verify(key_seq, bytes)?;
+                        let made = work(&block)?;
+                        Ok((block, made))
+                    });
                     let failed = verified.is_err();
                     if tx.send(verified).is_err() || failed {
                         return;
@@ -314,28 +335,6 @@ impl Prefetch<()> {
             }
         })?);
         Ok(prefetch)
-    }
-}
-
-impl<T: Send + 'static> Prefetch<T> {
-    /// A further stage on a thread of its own: `work` turns each block's `T` into a `U`, up
-    /// to [`PREFETCH_BLOCKS`] ahead; errors pass through, and the first one ends the stage.
-    /// Dropping the result stops this stage, which drops (and so stops) the one before.
-    fn then<U: Send + 'static>(
-        mut self,
-        mut work: impl FnMut(&VerifiedBlock, T) -> Result<U> + Send + 'static,
-    ) -> Result<Prefetch<U>> {
-        let (tx, rx) = std::sync::mpsc::sync_channel(PREFETCH_BLOCKS);
-        let thread = named_thread("blotter-journal-decode", move || {
-            while let Some(item) = self.next().transpose() {
-                let item = item.and_then(|(block, done)| work(&block, done).map(|made| (block, made)));
-                let failed = item.is_err();
-                if tx.send(item).is_err() || failed {
-                    return;
-                }
-            }
-        })?;
-        Ok(Prefetch { channels: vec![rx], turn: 0, threads: vec![thread] })
     }
 
     /// The next block, or `None` once the stage finished (a failure comes first).
