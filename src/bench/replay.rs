@@ -42,6 +42,8 @@ pub struct ReplayBenchReport {
     pub snapshot_open_ms: f64,
     /// The same open without the checkpoint: a full replay of the large journal.
     pub full_open_ms: f64,
+    /// How verification hashed the chain's links on this CPU: `avx512`, `avx2` or `scalar`.
+    pub link_hashing: &'static str,
 }
 
 /// Records per appended block while building the journals.
@@ -92,6 +94,7 @@ impl ReplayBench {
             snapshot_bytes,
             snapshot_open_ms,
             full_open_ms,
+            link_hashing: crate::journal::link_hashing(),
         })
     }
 }
@@ -100,13 +103,14 @@ impl ReplayBenchReport {
     pub fn table(&self) -> String {
         format!(
             "replay       {:>12.0} events/s  ({} events, {} orders, from genesis)\n\
-             decode only  {:>12.0} events/s  (baseline: read, verify, decode; no views)\n\
+             decode only  {:>12.0} events/s  (baseline: read, verify, decode; no views; links hashed: {})\n\
              open         {:>12.1} ms        ({} events: checkpoint of {} bytes + {} tail)\n\
              open (full)  {:>12.1} ms        (same journal, no checkpoint)\n",
             self.replay_eps,
             self.events,
             self.orders,
             self.decode_eps,
+            self.link_hashing,
             self.snapshot_open_ms,
             self.snapshot_events,
             self.snapshot_bytes,

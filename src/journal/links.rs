@@ -27,6 +27,17 @@ pub fn first_broken(prev: &ChainHash, links: &[Link<'_>]) -> Option<usize> {
     first_broken_with(Engine::detect(), prev, links)
 }
 
+/// How links are hashed on this CPU, for reports: `avx512`, `avx2` or `scalar`.
+pub fn link_hashing() -> &'static str {
+    match Engine::detect() {
+        Engine::Scalar => "scalar",
+        #[cfg(target_arch = "x86_64")]
+        Engine::Avx2 => "avx2",
+        #[cfg(target_arch = "x86_64")]
+        Engine::Avx512 => "avx512",
+    }
+}
+
 fn first_broken_with(engine: Engine, prev: &ChainHash, links: &[Link<'_>]) -> Option<usize> {
     let lanes = engine.lanes();
     let mut computed = [ChainHash::default(); MAX_LANES];
@@ -534,6 +545,46 @@ mod tests {
                 let links = links(&bodies[skip..], &hashes[skip..]);
                 let prev = if skip == 0 { first } else { hashes[skip - 1] };
                 assert_eq!(first_broken_with(engine, &prev, &links), None, "{engine:?} skip {skip}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// Random chains, some with one link damaged (its stored hash or its body): every
+        /// engine finds what a plain walk of the chain finds.
+        #[test]
+        fn every_engine_finds_what_a_plain_walk_finds(
+            bodies in proptest::collection::vec(proptest::collection::vec(proptest::num::u8::ANY, 0..1100), 0..40),
+            damage in proptest::option::of((proptest::num::usize::ANY, proptest::bool::ANY, proptest::num::usize::ANY)),
+        ) {
+            let first = ChainHash::of_genesis(b"walk");
+            let mut hashes = Vec::new();
+            let mut prev = first;
+            for body in &bodies {
+                prev = prev.link(body);
+                hashes.push(prev);
+            }
+            let mut bodies = bodies;
+            if let Some((at, in_body, byte)) = damage.filter(|_| !bodies.is_empty()) {
+                let at = at % bodies.len();
+                if in_body && !bodies[at].is_empty() {
+                    let len = bodies[at].len();
+                    bodies[at][byte % len] ^= 0x04;
+                } else {
+                    hashes[at].0[byte % ChainHash::LEN] ^= 0x04;
+                }
+            }
+            let walked = {
+                let mut prev = first;
+                bodies.iter().zip(&hashes).position(|(body, hash)| {
+                    let broken = prev.link(body) != *hash;
+                    prev = *hash;
+                    broken
+                })
+            };
+            let links = links(&bodies, &hashes);
+            for engine in Engine::available() {
+                proptest::prop_assert_eq!(first_broken_with(engine, &first, &links), walked, "{:?}", engine);
             }
         }
     }

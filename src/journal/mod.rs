@@ -40,6 +40,7 @@ pub use frame::FRAME_OVERHEAD;
 pub use genesis::{FORMAT_VERSION, Genesis};
 pub use head::Head;
 pub use layout::{Layout, bytes_on_disk};
+pub use links::link_hashing;
 pub use log::{Batch, Committed, INLINE_BLOCK_BYTES, Journal, MAX_BLOCK_BYTES, OpenCheck, OpenOptions, default_dir};
 pub use reader::{Reader, Records, VerifiedBlock};
 pub use snapshot::{Snapshot, SnapshotData, SnapshotStore};
