@@ -11,6 +11,9 @@
 //! every input length and lane count. Inputs longer than one BLAKE3 chunk (1 KiB), and CPUs
 //! without AVX2, use the crate.
 
+// Elsewhere than x86-64 only the crate's path is built.
+#![cfg_attr(not(target_arch = "x86_64"), allow(dead_code, unused_variables))]
+
 use super::chain::ChainHash;
 
 /// A stored link: a record's body and the hash its frame holds.
@@ -24,8 +27,13 @@ pub struct Link<'a> {
 /// where the first link's previous hash is `prev` and every later one's is the hash stored
 /// before it.
 pub fn first_broken(prev: &ChainHash, links: &[Link<'_>]) -> Option<usize> {
-    first_broken_with(Engine::detect(), prev, links)
+    // A few links (a live tail's small blocks) are not worth laying out for the lanes.
+    let engine = if links.len() < FEW_LINKS { Engine::Scalar } else { Engine::detect() };
+    first_broken_with(engine, prev, links)
 }
+
+/// Fewer links than this are hashed one at a time.
+const FEW_LINKS: usize = 4;
 
 /// How links are hashed on this CPU, for reports: `avx512`, `avx2` or `scalar`.
 pub fn link_hashing() -> &'static str {
