@@ -37,7 +37,17 @@ struct Outcome {
 }
 
 fn verify(path: &Path) -> Outcome {
-    let out = Command::new(env!("CARGO_BIN_EXE_blotter")).arg("verify").arg("--journal").arg(path).output().unwrap();
+    verify_hashing(path, None)
+}
+
+/// `blotter verify`, its link hashing capped by `BLOTTER_LINK_HASHING` when `cap` is given.
+fn verify_hashing(path: &Path, cap: Option<&str>) -> Outcome {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_blotter"));
+    command.arg("verify").arg("--journal").arg(path);
+    if let Some(cap) = cap {
+        command.env("BLOTTER_LINK_HASHING", cap);
+    }
+    let out = command.output().unwrap();
     Outcome {
         code: out.status.code().unwrap_or_else(|| {
             panic!("verify killed: {:?} stderr {}", out.status, String::from_utf8_lossy(&out.stderr))
@@ -126,6 +136,36 @@ fn flipped_bytes_inside_a_record_name_its_seq() {
         let named = (101..=125).any(|seq| outcome.stderr.contains(&format!("seq {seq}")));
         assert!(named, "offset {offset}: should name a seq of block 101: {}", outcome.stderr);
         assert!(Journal::open(&path, &OpenOptions::default()).is_err());
+    }
+}
+
+#[test]
+fn a_rewritten_record_with_a_valid_crc_breaks_the_chain_on_every_hashing_path() {
+    // Record 110 (the 10th frame of block 101..=125) rewritten and its CRC recomputed: only
+    // the chain can tell. Verification hashes links 16 or 8 at a time where the CPU can;
+    // every path must name the same seq (a path the CPU lacks falls back to a narrower one).
+    let (_dir, path) = journal(40);
+    tamper(&path, &block_key(101), |v| {
+        let mut v = v.unwrap();
+        let mut at = 52;
+        for _ in 101..110 {
+            at += 4 + u32::from_le_bytes(v[at..at + 4].try_into().unwrap()) as usize + 32 + 4;
+        }
+        let len = u32::from_le_bytes(v[at..at + 4].try_into().unwrap()) as usize;
+        let marker = at + 4 + len - 1;
+        v[marker] ^= 0x01;
+        let crc = crc32c::crc32c(&v[at..at + 4 + len + 32]);
+        v[at + 4 + len + 32..at + 4 + len + 36].copy_from_slice(&crc.to_le_bytes());
+        Some(v)
+    });
+    for cap in ["scalar", "avx2", "avx512"] {
+        let outcome = verify_hashing(&path, Some(cap));
+        assert_eq!(outcome.code, 1, "{cap}: {}", outcome.stderr);
+        assert!(
+            outcome.stderr.contains("seq 110") && outcome.stderr.contains("hash chain broken"),
+            "{cap}: {}",
+            outcome.stderr
+        );
     }
 }
 

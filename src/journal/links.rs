@@ -32,10 +32,13 @@ pub fn first_broken(prev: &ChainHash, links: &[Link<'_>]) -> Option<usize> {
     first_broken_with(engine, prev, links)
 }
 
+/// The environment variable that caps the engine: `scalar`, `avx2` or `avx512`.
+pub const LINK_HASHING_VAR: &str = "BLOTTER_LINK_HASHING";
+
 /// Fewer links than this are hashed one at a time.
 const FEW_LINKS: usize = 4;
 
-/// How links are hashed on this CPU, for reports: `avx512`, `avx2` or `scalar`.
+/// How links are hashed here, for reports: `avx512`, `avx2` or `scalar`.
 pub fn link_hashing() -> &'static str {
     match Engine::detect() {
         Engine::Scalar => "scalar",
@@ -81,22 +84,25 @@ enum Engine {
 }
 
 impl Engine {
-    /// The best this CPU runs (std caches the detection).
+    /// The best this CPU runs, capped by `BLOTTER_LINK_HASHING` (`scalar`, `avx2` or
+    /// `avx512`: to compare paths on one machine, or to rule the lanes out); read once.
     fn detect() -> Engine {
-        #[cfg(target_arch = "x86_64")]
-        {
-            if std::arch::is_x86_feature_detected!("avx512f") {
-                return Engine::Avx512;
+        static CHOSEN: std::sync::OnceLock<Engine> = std::sync::OnceLock::new();
+        *CHOSEN.get_or_init(|| {
+            let cap = std::env::var(LINK_HASHING_VAR).ok().filter(|cap| !cap.is_empty());
+            if let Some(cap) = cap.as_deref().filter(|cap| !matches!(*cap, "scalar" | "avx2" | "avx512")) {
+                tracing::warn!("{LINK_HASHING_VAR}={cap:?} is not `scalar`, `avx2` or `avx512`: ignored");
             }
-            if std::arch::is_x86_feature_detected!("avx2") {
-                return Engine::Avx2;
-            }
-        }
-        Engine::Scalar
+            let mut best = Engine::available().into_iter().filter(|engine| match cap.as_deref() {
+                Some("scalar") => *engine == Engine::Scalar,
+                Some("avx2") => engine.lanes() <= 8,
+                _ => true,
+            });
+            best.next_back().unwrap_or(Engine::Scalar)
+        })
     }
 
-    /// Every engine this CPU runs (for tests).
-    #[cfg(test)]
+    /// Every engine this CPU runs, narrowest first (std caches the detection).
     fn available() -> Vec<Engine> {
         let mut engines = vec![Engine::Scalar];
         #[cfg(target_arch = "x86_64")]
