@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use blotter::journal::{Draft, Genesis, Journal, Opaque, OpenOptions};
+use blotter::journal::{Draft, FRAME_OVERHEAD, Genesis, Journal, Opaque, OpenOptions};
 
 const RECORDS: u64 = 300;
 const BATCH: u64 = 25;
@@ -147,15 +147,16 @@ fn a_rewritten_record_with_a_valid_crc_breaks_the_chain_on_every_hashing_path() 
     let (_dir, path) = journal(40);
     tamper(&path, &block_key(101), |v| {
         let mut v = v.unwrap();
+        // A frame: length (4), body, hash (32), CRC (4) over all before it.
+        let body_len = |v: &[u8], at: usize| u32::from_le_bytes(v[at..at + 4].try_into().unwrap()) as usize;
         let mut at = 52;
         for _ in 101..110 {
-            at += 4 + u32::from_le_bytes(v[at..at + 4].try_into().unwrap()) as usize + 32 + 4;
+            at += body_len(&v, at) + FRAME_OVERHEAD;
         }
-        let len = u32::from_le_bytes(v[at..at + 4].try_into().unwrap()) as usize;
-        let marker = at + 4 + len - 1;
-        v[marker] ^= 0x01;
-        let crc = crc32c::crc32c(&v[at..at + 4 + len + 32]);
-        v[at + 4 + len + 32..at + 4 + len + 36].copy_from_slice(&crc.to_le_bytes());
+        let end = at + body_len(&v, at) + FRAME_OVERHEAD;
+        v[end - 4 - 32 - 1] ^= 0x01; // the body's last byte
+        let crc = crc32c::crc32c(&v[at..end - 4]);
+        v[end - 4..end].copy_from_slice(&crc.to_le_bytes());
         Some(v)
     });
     for cap in ["scalar", "avx2", "avx512"] {

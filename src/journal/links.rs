@@ -533,7 +533,7 @@ mod x86 {
 mod tests {
     use super::*;
 
-    /// Bodies of every length from 0 to past one chunk, linked into a chain.
+    /// Bodies of the given lengths, linked into a chain; returns `h(0)`, bodies and hashes.
     fn chain(lengths: impl Iterator<Item = usize>) -> (ChainHash, Vec<Vec<u8>>, Vec<ChainHash>) {
         let first = ChainHash::of_genesis(b"links");
         let bodies: Vec<Vec<u8>> = lengths.map(|len| (0..len).map(|i| (i * 31 + len) as u8).collect()).collect();
