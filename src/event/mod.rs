@@ -116,7 +116,8 @@ impl Payload for Event {
 
     #[inline]
     fn decode_wire(bytes: &[u8]) -> Result<Self, String> {
-        wire::read(bytes).unwrap_or_else(|| crate::journal::decode_exact(bytes))
+        // Either way a tail call, so the event is built in the caller's slot.
+        if wire::has_codec(bytes) { wire::read(bytes) } else { crate::journal::decode_exact(bytes) }
     }
 }
 

@@ -114,7 +114,7 @@ macro_rules! wire_unit_enum {
             fn read(r: &mut WireReader<'_>) -> Result<Self, WireError> {
                 match r.variant()? {
                     $($index => Ok($enum::$variant),)*
-                    other => Err(format!("{} has no variant {other}", stringify!($enum))),
+                    other => Err(r.no_variant(stringify!($enum), other)),
                 }
             }
         }
@@ -147,7 +147,7 @@ impl Wire for TimeInForce {
             2 => Ok(TimeInForce::Ioc),
             3 => Ok(TimeInForce::Fok),
             4 => Ok(TimeInForce::Gtd { expire_ns: r.i64()? }),
-            other => Err(format!("TimeInForce has no variant {other}")),
+            other => Err(r.no_variant("TimeInForce", other)),
         }
     }
 }
@@ -207,26 +207,29 @@ macro_rules! wire_variants {
             }
         }
 
-        /// Decodes exactly one event from all of `bytes` if its variant has a hand-written
-        /// codec; `None` if it goes through serde.
+        /// Whether the event in `bytes` has a hand-written codec: its variant is one of these,
+        /// or its variant index does not even decode ([`read`] reports that).
         #[inline]
-        pub(super) fn read(bytes: &[u8]) -> Option<Result<Event, WireError>> {
+        pub(super) fn has_codec(bytes: &[u8]) -> bool {
+            WireReader::new(bytes).variant().map_or(true, |index| matches!(index, $($index)|*))
+        }
+
+        /// Decodes exactly one event from all of `bytes`; for the variants of
+        /// [`has_codec`]. Errors become text where they occur, so the event is moved once.
+        #[inline]
+        pub(super) fn read(bytes: &[u8]) -> Result<Event, String> {
             let mut r = WireReader::new(bytes);
-            let index = match r.variant() {
-                Ok(index) => index,
-                Err(error) => return Some(Err(error)),
-            };
-            // Matched in place: each re-wrapping of a `Result` moved the whole event.
-            let event = match index {
-                $($index => match $variant::read(&mut r) {
+            let event = match r.variant() {
+                $(Ok($index) => match $variant::read(&mut r) {
                     Ok(inner) => Event::$variant(inner),
-                    Err(error) => return Some(Err(error)),
+                    Err(error) => return Err(error.to_string()),
                 },)*
-                _ => return None,
+                Ok(index) => return Err(r.no_variant("the hand-written codec", index).to_string()),
+                Err(error) => return Err(error.to_string()),
             };
             match r.finish() {
-                Ok(()) => Some(Ok(event)),
-                Err(error) => Some(Err(error)),
+                Ok(()) => Ok(event),
+                Err(error) => Err(error.to_string()),
             }
         }
 
@@ -392,6 +395,11 @@ mod tests {
         prop_oneof![created_or_submit(), fills(), small()]
     }
 
+    /// What the hand-written codec reads, or `None` for a variant it leaves to serde.
+    fn coded(bytes: &[u8]) -> Option<Result<Event, String>> {
+        has_codec(bytes).then(|| read(bytes))
+    }
+
     proptest! {
         #[test]
         fn hand_written_bytes_are_serdes_and_read_back(event in event()) {
@@ -400,18 +408,18 @@ mod tests {
             let mut native = Vec::new();
             prop_assert!(write(&event, &mut native), "{} has a hand-written codec", event.type_name());
             prop_assert_eq!(&native, &through_serde);
-            prop_assert_eq!(read(&through_serde).unwrap().unwrap(), decode_exact::<Event>(&through_serde).unwrap());
+            prop_assert_eq!(coded(&through_serde).unwrap().unwrap(), decode_exact::<Event>(&through_serde).unwrap());
             for cut in 0..through_serde.len() {
-                prop_assert!(read(&through_serde[..cut]).is_none_or(|decoded| decoded.is_err()), "cut at {}", cut);
+                prop_assert!(coded(&through_serde[..cut]).is_none_or(|decoded| decoded.is_err()), "cut at {}", cut);
             }
             let mut longer = through_serde.clone();
             longer.push(0);
-            prop_assert!(read(&longer).unwrap().is_err(), "a trailing byte is refused");
+            prop_assert!(coded(&longer).unwrap().is_err(), "a trailing byte is refused");
         }
 
         #[test]
         fn any_bytes_decode_or_fail_without_panic(bytes in proptest::collection::vec(any::<u8>(), 0..80)) {
-            let _ = read(&bytes);
+            let _ = coded(&bytes);
         }
     }
 
@@ -428,6 +436,6 @@ mod tests {
         assert!(!write(&tick, &mut Vec::new()));
         let mut bytes = Vec::new();
         encode_into(&tick, &mut bytes).unwrap();
-        assert!(read(&bytes).is_none());
+        assert!(coded(&bytes).is_none());
     }
 }

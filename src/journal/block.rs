@@ -179,13 +179,23 @@ impl<'a> RecordRef<'a> {
     #[inline]
     pub fn split(&self) -> Result<(Envelope, &'a [u8]), Corruption> {
         codec::decode_envelope(self.body)
-            .map_err(|e| Corruption::new(Location::Seq(self.seq), CorruptionKind::Undecodable(e)))
+            .map_err(|e| Corruption::new(Location::Seq(self.seq), CorruptionKind::Undecodable(e.to_string())))
     }
 
     /// Decodes the whole record with payload type `P`.
     #[inline]
     pub fn decode<P: super::envelope::Payload>(&self) -> Result<super::envelope::Record<P>, Corruption> {
         let (envelope, payload) = self.split()?;
+        self.decode_payload(envelope, payload)
+    }
+
+    /// The record, from its envelope ([`RecordRef::split`]) and its payload's bytes.
+    #[inline]
+    pub fn decode_payload<P: super::envelope::Payload>(
+        &self,
+        envelope: Envelope,
+        payload: &[u8],
+    ) -> Result<super::envelope::Record<P>, Corruption> {
         // Matched in place rather than through `map_err` and `?`: each re-wrapping moved
         // the whole payload.
         match P::decode_wire(payload) {
@@ -266,7 +276,7 @@ impl<'a> Iterator for BlockRecords<'a> {
         match codec::decode_seq(body) {
             Ok(seq) if seq == self.next_seq => {}
             Ok(found) => return self.corrupt(CorruptionKind::SeqGap { expected: self.next_seq, found }),
-            Err(e) => return self.corrupt(CorruptionKind::Undecodable(e)),
+            Err(e) => return self.corrupt(CorruptionKind::Undecodable(e.to_string())),
         }
         let record = RecordRef { seq: self.next_seq, body, hash };
         self.offset += used;

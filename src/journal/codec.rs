@@ -12,7 +12,7 @@ use serde::{Serialize, de::DeserializeOwned};
 use super::envelope::{Envelope, Payload};
 use super::envelope_wire;
 use super::error::{JournalError, Result};
-use super::wire::{WireReader, WireWriter};
+use super::wire::{WireError, WireReader, WireWriter};
 
 /// The largest encoded record the journal accepts (envelope and payload).
 pub const MAX_RECORD_BYTES: usize = 1 << 20;
@@ -60,14 +60,14 @@ pub fn encode_record<P: Payload>(envelope: &Envelope, payload: &P, out: &mut Vec
 /// Splits a record's body into its envelope and the payload's bytes. The envelope goes
 /// through its hand-written codec ([`super::envelope_wire`]).
 #[inline]
-pub fn decode_envelope(body: &[u8]) -> Result<(Envelope, &[u8]), String> {
+pub fn decode_envelope(body: &[u8]) -> Result<(Envelope, &[u8]), WireError> {
     let mut reader = WireReader::new(body);
     let envelope = envelope_wire::read_envelope(&mut reader)?;
     Ok((envelope, &body[reader.position()..]))
 }
 
 /// Reads only the leading seq of a record's body (the envelope's first field).
-pub fn decode_seq(body: &[u8]) -> Result<u64, String> {
+pub fn decode_seq(body: &[u8]) -> Result<u64, WireError> {
     WireReader::new(body).u64()
 }
 
