@@ -10,11 +10,12 @@ pub enum Side {
 }
 
 impl Side {
-    /// `+1` for a buy, `-1` for a sell: the sign a fill of this side adds to a position.
-    pub fn sign(self) -> Decimal {
+    /// `qty` with the sign a fill of this side adds to a position: `+qty` for a buy, `-qty`
+    /// for a sell (a sign flip, not a multiplication by ±1).
+    pub fn signed(self, qty: Decimal) -> Decimal {
         match self {
-            Side::Buy => Decimal::ONE,
-            Side::Sell => Decimal::NEGATIVE_ONE,
+            Side::Buy => qty,
+            Side::Sell => -qty,
         }
     }
 }

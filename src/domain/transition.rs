@@ -100,7 +100,9 @@ pub fn transition(state: OrderState, trigger: OrderTrigger) -> Result<OrderState
     }
     // Only a working status can be returned to; anything else is a corrupt state.
     let resume = state.before_cancel.filter(|s| matches!(s, Submitted | Accepted | PartiallyFilled));
-    let invalid = OrderError::InvalidTransition { from: state.status, trigger };
+    // Built only when refused: an `OrderError` has drop glue, which an eager one runs on
+    // every transition.
+    let invalid = || Err(OrderError::InvalidTransition { from: state.status, trigger });
 
     match (state.status, trigger) {
         // Not yet sent: risk denies it, we send it, or it is cancelled locally.
@@ -121,7 +123,7 @@ pub fn transition(state: OrderState, trigger: OrderTrigger) -> Result<OrderState
 
         // A cancel is in flight: it resolves, or reality overtakes it.
         (PendingCancel, Cancel) => to(Cancelled),
-        (PendingCancel, CancelReject) => resume.map_or(Err(invalid), to),
+        (PendingCancel, CancelReject) => resume.map_or_else(invalid, to),
         (PendingCancel, PartialFill) if resume.is_some() => waiting(PartiallyFilled),
         (PendingCancel, Fill) => to(Filled),
         (PendingCancel, Expire) => to(Expired),
@@ -133,7 +135,7 @@ pub fn transition(state: OrderState, trigger: OrderTrigger) -> Result<OrderState
         (Filled, Fill) => to(Filled),
 
         (status, trigger) if status.is_terminal() => Err(OrderError::TerminalState { status, trigger }),
-        _ => Err(invalid),
+        _ => invalid(),
     }
 }
 

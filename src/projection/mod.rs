@@ -60,7 +60,7 @@ impl Views {
     /// Folds one journaled event into every view, atomically: if any view refuses it, nothing
     /// changes.
     pub fn apply(&mut self, env: &Envelope, event: &Event) -> Result<(), InvariantViolation> {
-        let (undo, touched) = self.oms.apply_undoable(env, event)?;
+        let touched = self.oms.apply_undoable(env, event)?;
         let positions = match (event, touched) {
             // The filled order, as the OMS just found it (no second lookup).
             (Event::OrderFilled(fill), Some(slot)) => self.positions.apply_fill_of(env, fill, self.oms.at(slot)),
@@ -69,7 +69,7 @@ impl Views {
             _ => Ok(()),
         };
         if let Err(violation) = positions {
-            self.oms.undo(undo);
+            self.oms.undo_last();
             return Err(violation);
         }
         self.reconciliations.apply(env, event);

@@ -18,6 +18,7 @@ use indexmap::IndexMap;
 use rust_decimal::Decimal;
 use rustc_hash::FxBuildHasher;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use smallvec::{SmallVec, smallvec};
 
 use super::order_table::{self, OrderTable};
 use super::{InvariantViolation, ViolationKind};
@@ -54,6 +55,14 @@ pub struct Fill {
     pub late: bool,
 }
 
+/// An order's fills: most orders fill once or twice, so two are kept inline.
+pub type Fills = SmallVec<[Fill; 2]>;
+
+/// An order's status changes: a lifecycle has five or six (Pending, Submitted, Accepted,
+/// PartiallyFilled, PendingCancel, Cancelled/Filled), kept inline. Inline or not, a
+/// `SmallVec` serializes as a sequence, the bytes of a `Vec`.
+pub type Transitions = SmallVec<[Transition; 6]>;
+
 /// One order as the OMS sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderView {
@@ -78,9 +87,9 @@ pub struct OrderView {
     pub fees: Decimal,
     pub broker_order_id: Option<BrokerOrderId>,
     /// Every fill, in journal order (late fills and overfills included).
-    pub fills: Vec<Fill>,
+    pub fills: Fills,
     /// Creation (`Pending`) and every later status change, in journal order.
-    pub transitions: Vec<Transition>,
+    pub transitions: Transitions,
     /// A fill arrived after the order was `Cancelled` or `Expired`.
     pub late_fill: bool,
     /// `cum_qty > qty`: the venue executed more than we asked for.
@@ -108,8 +117,8 @@ impl OrderView {
             notional: Decimal::ZERO,
             fees: Decimal::ZERO,
             broker_order_id: None,
-            fills: Vec::new(),
-            transitions: vec![Transition { seq: at.seq, ts_ns: at.ts_ns, status: OrderStatus::Pending }],
+            fills: Fills::new(),
+            transitions: smallvec![Transition { seq: at.seq, ts_ns: at.ts_ns, status: OrderStatus::Pending }],
             late_fill: false,
             overfill: false,
         }
@@ -119,7 +128,7 @@ impl OrderView {
         self.leaves_qty = if next.status.is_terminal() {
             Decimal::ZERO
         } else {
-            self.created.qty.checked_sub(self.cum_qty).ok_or(OrderError::Overflow { what: "leaves_qty" })?
+            self.created.qty.checked_sub(self.cum_qty).ok_or_else(|| OrderError::Overflow { what: "leaves_qty" })?
         };
         if next.status != self.status {
             self.transitions.push(Transition { seq: at.seq, ts_ns: at.ts_ns, status: next.status });
@@ -185,6 +194,8 @@ pub struct Oms {
     base: Option<OrderTable>,
     changed: BTreeMap<u32, OrderView>,
     orders: OrderIndex,
+    /// How to take back the last apply ([`Oms::undo_last`]); not part of the view.
+    last: Undo,
 }
 
 /// Where an order lives: created since the base (its index), or in the base (its ordinal).
@@ -235,9 +246,12 @@ struct FillSums {
     late: bool,
 }
 
-/// How to take back an executed plan: the touched order's previous scalars (vectors only
-/// grow, so their old lengths suffice).
-pub(super) enum Undo {
+/// How to take back the last executed plan: the touched order's previous scalars (vectors
+/// only grow, so their old lengths suffice). Kept in the OMS rather than handed back, so the
+/// saved scalars are written once per apply, not moved through every caller's result.
+#[derive(Debug, Clone, Default)]
+enum Undo {
+    #[default]
     Nothing,
     /// Remove the order the event created (the last one in the index).
     Remove,
@@ -247,7 +261,8 @@ pub(super) enum Undo {
     },
 }
 
-pub(super) struct Saved {
+#[derive(Debug, Clone)]
+struct Saved {
     status: OrderStatus,
     before_cancel: Option<OrderStatus>,
     cum_qty: Decimal,
@@ -405,29 +420,27 @@ impl Oms {
     }
 
     /// Folds one event in place and verifies the touched order; on error nothing changes.
-    /// Returns how to take it back (for an all-or-nothing apply across views) and where the
-    /// touched order lives ([`Oms::at`]).
-    pub(super) fn apply_undoable(
-        &mut self,
-        env: &Envelope,
-        event: &Event,
-    ) -> Result<(Undo, Option<Slot>), InvariantViolation> {
+    /// Returns where the touched order lives ([`Oms::at`]); [`Oms::undo_last`] takes the
+    /// apply back (for an all-or-nothing apply across views).
+    pub(super) fn apply_undoable(&mut self, env: &Envelope, event: &Event) -> Result<Option<Slot>, InvariantViolation> {
+        // Whatever happens, the previous apply can no longer be taken back.
+        self.last = Undo::Nothing;
         let refused = |e| InvariantViolation::new(env.seq, ViolationKind::Refused(e));
         let plan = self.plan(event).map_err(refused)?;
-        let (undo, touched) = self.execute(At { seq: env.seq, ts_ns: env.ts_ns }, plan).map_err(refused)?;
-        let Some(slot) = touched else { return Ok((undo, None)) };
+        let touched = self.execute(At { seq: env.seq, ts_ns: env.ts_ns }, plan).map_err(refused)?;
+        let Some(slot) = touched else { return Ok(None) };
         let order = self.at(slot);
         if let Err((invariant, detail)) = verify(order) {
             let client_order_id = order.client_order_id().clone();
-            self.undo(undo);
+            self.undo_last();
             return Err(InvariantViolation::new(env.seq, ViolationKind::Broken { client_order_id, invariant, detail }));
         }
-        Ok((undo, touched))
+        Ok(touched)
     }
 
-    /// Takes back the last [`Oms::apply_undoable`].
-    pub(super) fn undo(&mut self, undo: Undo) {
-        match undo {
+    /// Takes back the last successful [`Oms::apply_undoable`] (once; then nothing).
+    pub(super) fn undo_last(&mut self) {
+        match std::mem::take(&mut self.last) {
             Undo::Nothing => {}
             Undo::Remove => {
                 self.orders.pop();
@@ -493,7 +506,7 @@ impl Oms {
             return Err(OrderError::DuplicateFill { client_order_id, fill_id });
         }
         let overflow = |what| OrderError::Overflow { what };
-        let cum_qty = order.cum_qty.checked_add(fill.qty).ok_or(overflow("cum_qty"))?;
+        let cum_qty = order.cum_qty.checked_add(fill.qty).ok_or_else(|| overflow("cum_qty"))?;
         let trigger = if cum_qty >= order.created.qty { OrderTrigger::Fill } else { OrderTrigger::PartialFill };
         let next = order.state().apply(trigger)?;
         if order.broker_order_id.is_none() {
@@ -502,26 +515,28 @@ impl Oms {
                 trigger,
             });
         }
-        let value = fill.qty.checked_mul(fill.price).ok_or(overflow("fill notional"))?;
-        let notional = order.notional.checked_add(value).ok_or(overflow("notional"))?;
-        let fees = order.fees.checked_add(fill.fee).ok_or(overflow("fees"))?;
-        let avg_px = notional.checked_div(cum_qty).ok_or(overflow("avg_px"))?;
+        let value = fill.qty.checked_mul(fill.price).ok_or_else(|| overflow("fill notional"))?;
+        let notional = order.notional.checked_add(value).ok_or_else(|| overflow("notional"))?;
+        let fees = order.fees.checked_add(fill.fee).ok_or_else(|| overflow("fees"))?;
+        let avg_px = notional.checked_div(cum_qty).ok_or_else(|| overflow("avg_px"))?;
         let late = matches!(order.status, OrderStatus::Cancelled | OrderStatus::Expired);
         if !next.status.is_terminal() {
-            order.created.qty.checked_sub(cum_qty).ok_or(overflow("leaves_qty"))?;
+            order.created.qty.checked_sub(cum_qty).ok_or_else(|| overflow("leaves_qty"))?;
         }
         let sums = FillSums { cum_qty, notional, fees, avg_px, late };
         Ok(Plan::Fill { found: Found::of(slot, order), fill, next, sums })
     }
 
-    /// Carries out a plan in place. Returns how to undo it and the index of the touched order.
-    fn execute(&mut self, at: At, plan: Plan<'_>) -> Result<(Undo, Option<Slot>), OrderError> {
+    /// Carries out a plan in place, keeping how to undo it. Returns where the touched order
+    /// lives.
+    fn execute(&mut self, at: At, plan: Plan<'_>) -> Result<Option<Slot>, OrderError> {
         match plan {
-            Plan::Nothing => Ok((Undo::Nothing, None)),
+            Plan::Nothing => Ok(None),
             Plan::Create(created) => {
                 let view = OrderView::created(at, created);
                 let (index, _) = self.orders.insert_full(created.client_order_id.clone(), Box::new(view));
-                Ok((Undo::Remove, Some(Slot::New(index))))
+                self.last = Undo::Remove;
+                Ok(Some(Slot::New(index)))
             }
             Plan::Move { found, next, broker_order_id } => {
                 let slot = found.slot;
@@ -531,14 +546,12 @@ impl Oms {
                     saved.broker_order_id = Some(order.broker_order_id.replace(broker_order_id.clone()));
                 }
                 let result = order.enter(next, at);
-                Self::settle(order, slot, saved, result)
+                self.settle(slot, saved, result)
             }
             Plan::Fill { found, fill, next, sums } => {
                 let slot = found.slot;
                 let order = self.slot_mut(found).expect("planned on an existing order");
                 let saved = Saved::of(order);
-                // Most orders fill once: room for one, not the four a first push reserves.
-                order.fills.reserve_exact(usize::from(order.fills.is_empty()));
                 order.fills.push(Fill {
                     seq: at.seq,
                     ts_ns: at.ts_ns,
@@ -558,22 +571,21 @@ impl Oms {
                 order.late_fill |= sums.late;
                 order.overfill = sums.cum_qty > order.created.qty;
                 let result = order.enter(next, at);
-                Self::settle(order, slot, saved, result)
+                self.settle(slot, saved, result)
             }
         }
     }
 
-    /// Keeps an executed change, or restores the order if it failed half-way.
-    fn settle(
-        order: &mut OrderView,
-        slot: Slot,
-        saved: Saved,
-        result: Result<(), OrderError>,
-    ) -> Result<(Undo, Option<Slot>), OrderError> {
+    /// Keeps an executed change (and how to undo it), or restores the order if it failed
+    /// half-way.
+    fn settle(&mut self, slot: Slot, saved: Saved, result: Result<(), OrderError>) -> Result<Option<Slot>, OrderError> {
         match result {
-            Ok(()) => Ok((Undo::Restore { slot, saved }, Some(slot))),
+            Ok(()) => {
+                self.last = Undo::Restore { slot, saved };
+                Ok(Some(slot))
+            }
             Err(error) => {
-                saved.restore(order);
+                saved.restore(self.at_mut(slot));
                 Err(error)
             }
         }
@@ -773,6 +785,26 @@ mod tests {
 
     fn working(id: &str, qty: &str) -> Vec<Event> {
         vec![created(id, qty).into(), submitted(id), accepted(id, "b-1")]
+    }
+
+    #[test]
+    fn only_the_last_successful_apply_is_taken_back_and_only_once() {
+        let mut oms = Oms::new();
+        oms.apply(&env(1), &Event::OrderCreated(created("a", "10"))).unwrap();
+        oms.apply(&env(2), &submitted("a")).unwrap();
+        let submitted_state = oms.clone();
+        oms.apply(&env(3), &accepted("a", "B1")).unwrap();
+        let accepted_state = oms.clone();
+        assert!(oms.apply(&env(4), &submitted("a")).is_err(), "refused: already accepted");
+        oms.undo_last();
+        assert_eq!(oms, accepted_state, "a refused apply leaves nothing to take back");
+        oms.apply(&env(5), &accepted("a", "B1")).unwrap_err();
+        oms.apply(&env(5), &CancelRequested { client_order_id: cid("a") }.into()).unwrap();
+        oms.undo_last();
+        assert_eq!(oms, accepted_state, "the cancel request is taken back");
+        oms.undo_last();
+        assert_eq!(oms, accepted_state, "a second undo takes back nothing");
+        assert_ne!(oms, submitted_state);
     }
 
     #[test]

@@ -81,7 +81,7 @@ impl Position {
     pub fn fill(&mut self, side: Side, qty: Decimal, price: Decimal, fee: Decimal) -> Option<()> {
         let fees = self.fees.checked_add(fee)?;
         let fills = self.fills.checked_add(1)?;
-        let signed = side.sign().checked_mul(qty)?;
+        let signed = side.signed(qty);
         let net = self.net_qty;
         let mut net_qty: Decimal;
         let (mut avg_px, mut realized_pnl) = (self.avg_px, self.realized_pnl);
@@ -112,7 +112,7 @@ impl Position {
                     avg_px = None;
                 }
             } else {
-                net_qty = side.sign().checked_mul(remainder)?;
+                net_qty = side.signed(remainder);
                 avg_px = Some(price);
             }
         }

@@ -158,7 +158,7 @@ impl Books {
     pub(super) fn record_fill(&mut self, index: usize, fill: BrokerFilled) {
         if let Some(order) = self.orders.get(index) {
             let position = self.positions.entry(order.order.symbol.clone()).or_default();
-            *position = position.saturating_add(order.order.side.sign() * fill.qty);
+            *position = position.saturating_add(order.order.side.signed(fill.qty));
         }
         self.fills.push(fill);
     }
