@@ -130,7 +130,11 @@ impl Durability {
     /// Starts a new segment after the last head written once the active one holds
     /// `segment_bytes` (so opening stays bounded: only the newest segment is read at open).
     fn roll_if_full(&self, active: &mut Active) -> Result<()> {
-        if active.bytes < self.segments.options().segment_bytes {
+        let limit = self.segments.options().segment_bytes;
+        if active.bytes >= limit / 2 {
+            self.segments.prepare_next();
+        }
+        if active.bytes < limit {
             return Ok(());
         }
         let started = std::time::Instant::now();

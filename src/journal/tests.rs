@@ -334,13 +334,20 @@ fn create_segmented(dir: &std::path::Path, bytes: u64) -> Journal {
     Journal::create(dir, &Genesis::new(Some(1)), &options).unwrap()
 }
 
-fn segment_dirs(dir: &std::path::Path) -> Vec<String> {
+/// The names in the journal's store folder, sorted: its segments (named by first seq) and
+/// any next segment made ahead (`*.next`).
+fn store_entries(dir: &std::path::Path) -> Vec<String> {
     let mut names: Vec<_> = std::fs::read_dir(Layout::new(dir).store())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
     names
+}
+
+/// The journal's segments: their names (first seqs).
+fn segment_dirs(dir: &std::path::Path) -> Vec<String> {
+    store_entries(dir).into_iter().filter(|name| !name.ends_with(".next")).collect()
 }
 
 #[test]
@@ -355,6 +362,12 @@ fn segments_roll_by_size_and_read_verify_and_reopen_as_one_journal() {
     assert!(segments.len() > 5, "rolled into {segments:?}");
     assert_eq!(segments[0], format!("{:020}", 1));
     assert!(segments.iter().all(|name| (name.parse::<u64>().unwrap() - 1) % 7 == 0), "blocks never span segments");
+    // Every segment after the first was made ahead and linked in by its first seq.
+    let store = Layout::new(dir.path()).store();
+    for name in &segments[1..] {
+        let target = std::fs::read_link(store.join(name)).expect("a rolled segment is a link");
+        assert!(target.to_string_lossy().ends_with(".next"), "{name} -> {target:?}");
+    }
     assert_eq!(journal.verify().unwrap().events, 210);
     let reader = journal.reader();
     for c in &committed {
@@ -378,6 +391,8 @@ fn segments_roll_by_size_and_read_verify_and_reopen_as_one_journal() {
     let before = snaps(&segments[0]);
     drop((reader, journal));
     assert_ne!(snaps(&segments[0]), before, "the first segment was reopened and snapshotted by sled");
+    let linked = segments.len() - 1;
+    assert_eq!(store_entries(dir.path()).len(), segments.len() + linked, "a next segment not linked is removed at close");
     // A reopen opens only the newest segment; reading and verifying open the others.
     let journal = Journal::open(dir.path(), &OpenOptions { check: OpenCheck::Tail, ..Default::default() }).unwrap();
     assert_eq!(journal.head(), head);
@@ -400,12 +415,26 @@ fn a_missing_segment_is_a_seq_gap_and_a_torn_segment_creation_is_discarded() {
     let store = Layout::new(dir.path()).store();
     // A segment creation interrupted before its rename leaves a .tmp folder: removed at open.
     std::fs::create_dir(store.join("00000000000000009999.tmp")).unwrap();
+    // A roll interrupted before its link was synced leaves a next segment with G and H but
+    // no block and no link: removed at open.
+    let unlinked = store.join(format!("{}.next", segments.last().unwrap()));
+    assert!(!unlinked.exists(), "the newest segment's next one was removed at close");
+    {
+        let made = chunks::Store::open(storage::open_db(&unlinked, &StoreOptions::default()).unwrap()).unwrap();
+        made.log.insert(super::segments::GENESIS_KEY, &b"G"[..]).unwrap();
+        made.db.flush().unwrap();
+    }
+    let entries = store_entries(dir.path());
     drop(Journal::open(dir.path(), &OpenOptions::default()).unwrap());
     assert_eq!(segment_dirs(dir.path()), segments);
-    std::fs::remove_dir_all(store.join(&segments[1])).unwrap();
+    assert_eq!(store_entries(dir.path()).len(), entries.len() - 2, "the .tmp and the unlinked .next went");
+    // A segment whose link is lost is a gap; its folder, which holds blocks, is kept.
+    let target = store.join(std::fs::read_link(store.join(&segments[1])).unwrap());
+    std::fs::remove_file(store.join(&segments[1])).unwrap();
     let err = Journal::open(dir.path(), &OpenOptions::default()).unwrap_err();
     let first_lost = segments[1].parse::<u64>().unwrap();
     assert_eq!(err.corruption().map(|c| c.location.clone()), Some(Location::Seq(first_lost)), "{err}");
+    assert!(target.join("db").is_file(), "a folder holding blocks is never removed");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
