@@ -20,7 +20,7 @@
 //! first block is written, so a crash between the two leaves an empty chunk: it holds no head
 //! and no block, reads pass over it, and the next write (which starts at the same seq) reuses it.
 
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, RwLock, Weak};
 
 use super::block;
 use super::error::Result;
@@ -50,13 +50,24 @@ fn seq_of_chunk_name(name: &[u8]) -> Option<u64> {
     }
 }
 
-/// A segment's sled handles: its database, its `log` tree and its chunks in seq order.
-/// Clones share the list of chunks, so readers see the chunks the writer adds.
+/// A segment's sled handles, shared: clones see the chunks the writer adds, and the
+/// database closes (freeing its page cache) when the last clone is dropped.
 #[derive(Clone)]
-pub(crate) struct Store {
+pub(crate) struct Store(Arc<Handles>);
+
+/// What a [`Store`] shares: the database, its `log` tree and its chunks in seq order.
+pub(crate) struct Handles {
     pub db: sled::Db,
     pub log: sled::Tree,
-    chunks: Arc<RwLock<Vec<(u64, sled::Tree)>>>,
+    chunks: RwLock<Vec<(u64, sled::Tree)>>,
+}
+
+impl std::ops::Deref for Store {
+    type Target = Handles;
+
+    fn deref(&self) -> &Handles {
+        &self.0
+    }
 }
 
 /// A stored block: its key and its bytes.
@@ -73,7 +84,17 @@ impl Store {
             }
         }
         chunks.sort_unstable_by_key(|(first_seq, _)| *first_seq);
-        Ok(Store { db, log, chunks: Arc::new(RwLock::new(chunks)) })
+        Ok(Store(Arc::new(Handles { db, log, chunks: RwLock::new(chunks) })))
+    }
+
+    /// A link to these handles that does not keep the database open.
+    pub fn downgrade(&self) -> Weak<Handles> {
+        Arc::downgrade(&self.0)
+    }
+
+    /// The handles `weak` links to, if anyone still holds them.
+    pub fn upgrade(weak: &Weak<Handles>) -> Option<Store> {
+        weak.upgrade().map(Store)
     }
 
     fn chunks(&self) -> std::sync::RwLockReadGuard<'_, Vec<(u64, sled::Tree)>> {
@@ -92,7 +113,7 @@ impl Store {
         let holding = Self::chunks_upto(&chunks, from).saturating_sub(1);
         let later = chunks[holding..].iter().map(|(_, tree)| tree.clone());
         let trees: Vec<_> = std::iter::once(self.log.clone()).chain(later).collect();
-        StoreBlocks { trees: trees.into_iter(), current: None, from }
+        StoreBlocks { trees: trees.into_iter(), current: None, from, _store: self.clone() }
     }
 
     /// The last block whose first seq is at or below `seq`.
@@ -136,6 +157,9 @@ pub(crate) struct StoreBlocks {
     trees: std::vec::IntoIter<sled::Tree>,
     current: Option<sled::Iter>,
     from: u64,
+    /// Holds the segment's handles while its trees are read, so they are shared, never
+    /// opened a second time alongside (sled locks a database to one opening).
+    _store: Store,
 }
 
 impl StoreBlocks {

@@ -34,10 +34,10 @@
 //! acknowledged and is removed at the next open; after it, the segment is whole.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::thread::JoinHandle;
 
-use super::chunks::{Store, StoreBlocks};
+use super::chunks::{Handles, Store, StoreBlocks};
 use super::error::{JournalError, Result};
 use super::head::Head;
 use super::layout::{list_seqs, seq_name, sync_dir};
@@ -52,19 +52,46 @@ const SEALED_CACHE: u64 = 8 << 20;
 /// How long settling waits for other handles of a sealed segment to close.
 const SETTLE_WAIT: std::time::Duration = std::time::Duration::from_millis(50);
 
-/// One segment: its first seq and, once opened, its sled handles.
+/// One segment: its first seq and, while anyone uses it, its sled handles.
+///
+/// Memory stays bounded however long the journal: sled 0.34 keeps every page it has read
+/// or written in its cache (its eviction, batched per shard, never runs for a few hundred
+/// large pages), about the segment's size. So only the newest segment is held open for
+/// good; a sealed one is open while a reader (or [`Segments`]' most recently used slot)
+/// holds it, and closes, freeing its cache, when the last lets go. (Holding every segment
+/// open grew a writer by ~120 MB per million events, and a replay as much.)
 pub(crate) struct Segment {
     pub first_seq: u64,
     path: PathBuf,
-    open: Mutex<Option<Store>>,
+    open: Mutex<Held>,
     /// Written by this process and not reopened since: sled has no snapshot of it yet.
     unsettled: std::sync::atomic::AtomicBool,
 }
 
+/// A segment's handles as its [`Segment`] holds them.
+struct Held {
+    /// Kept open: the newest segment, written to.
+    kept: Option<Store>,
+    /// Shared with whoever uses them, so one sled database serves every user at once (sled
+    /// locks a database to one opening).
+    shared: Weak<Handles>,
+}
+
 impl Segment {
-    fn new(first_seq: u64, path: PathBuf, open: Option<Store>, written: bool) -> Arc<Segment> {
+    fn new(first_seq: u64, path: PathBuf, kept: Option<Store>, written: bool) -> Arc<Segment> {
         let unsettled = std::sync::atomic::AtomicBool::new(written);
-        Arc::new(Segment { first_seq, path, open: Mutex::new(open), unsettled })
+        let shared = kept.as_ref().map_or_else(Weak::new, Store::downgrade);
+        Arc::new(Segment { first_seq, path, open: Mutex::new(Held { kept, shared }), unsettled })
+    }
+
+    fn held(&self) -> std::sync::MutexGuard<'_, Held> {
+        self.open.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Stops keeping the segment open: it has been sealed. Returns its handles (the caller
+    /// decides whether they stay open a while).
+    fn release(&self) -> Option<Store> {
+        self.held().kept.take()
     }
 
     /// Closes and reopens the segment once, so sled writes its own snapshot of it and later
@@ -75,26 +102,26 @@ impl Segment {
         if !self.unsettled.swap(false, Ordering::AcqRel) {
             return;
         }
-        let mut open = self.open.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        drop(open.take());
+        let held = self.held();
         match storage::open_db_within(&self.path, options, SETTLE_WAIT) {
             Ok(db) => drop(db),
             Err(error) => tracing::debug!(path = %self.path.display(), %error, "segment left unsettled"),
         }
+        drop(held);
     }
 
     pub fn path(&self) -> &Path {
         &self.path
     }
 
-    /// The segment's sled handles, opening the database on first use.
+    /// The segment's sled handles: those in use, or the database opened anew.
     pub fn store(&self, options: &StoreOptions) -> Result<Store> {
-        let mut open = self.open.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(store) = open.as_ref() {
-            return Ok(store.clone());
+        let mut held = self.held();
+        if let Some(store) = held.kept.clone().or_else(|| Store::upgrade(&held.shared)) {
+            return Ok(store);
         }
         let store = open_store(&self.path, options)?;
-        *open = Some(store.clone());
+        held.shared = store.downgrade();
         Ok(store)
     }
 }
@@ -107,6 +134,9 @@ pub(crate) struct Segments {
     list: RwLock<Vec<Arc<Segment>>>,
     /// The next segment, being made or made (see the module's doc).
     next: Mutex<Option<JoinHandle<Result<Next>>>>,
+    /// The sealed segment used last, kept open so that lookups going back and forth over
+    /// it do not reopen it each time; one at most, so memory stays bounded.
+    recent: Mutex<Option<Store>>,
 }
 
 /// An empty sled database made ahead of need, not yet linked into the journal.
@@ -155,6 +185,7 @@ impl Segments {
             options: options.clone(),
             list: RwLock::new(list),
             next: Mutex::new(None),
+            recent: Mutex::new(None),
         }
     }
 
@@ -262,8 +293,16 @@ impl Segments {
         let mut list = self.list.write().unwrap_or_else(|p| p.into_inner());
         if let Some(sealed) = list.last() {
             sealed.unsettled.store(true, std::sync::atomic::Ordering::Release);
+            self.keep_recent(sealed.release());
         }
         list.push(segment);
+    }
+
+    /// Keeps `store`, a sealed segment's handles, open as the one used last; the one kept
+    /// before is let go (and closes unless a reader still holds it).
+    fn keep_recent(&self, store: Option<Store>) {
+        let previous = std::mem::replace(&mut *self.recent.lock().unwrap_or_else(|p| p.into_inner()), store);
+        drop(previous);
     }
 
     /// Makes the segment that starts after `head`, whole or not at all, and appends it.
@@ -294,6 +333,7 @@ impl Segments {
     /// Settles every segment this process sealed (see [`Segment::settle`]); a clean close
     /// calls it, so the next open and replay of this journal read no sled log in full.
     pub fn settle(&self) {
+        self.keep_recent(None);
         let sealed: Vec<_> = {
             let list = self.list.read().unwrap_or_else(|p| p.into_inner());
             list[..list.len().saturating_sub(1)].to_vec()
@@ -319,10 +359,21 @@ impl Segments {
 
     /// Segment `index`'s sled handles (opened if needed).
     pub fn store(&self, index: usize) -> Result<Option<Store>> {
-        match self.get(index) {
-            Some(segment) => segment.store(&self.sealed_options(index)).map(Some),
-            None => Ok(None),
+        let Some(segment) = self.get(index) else { return Ok(None) };
+        let store = segment.store(&self.sealed_options(index))?;
+        if index + 1 < self.len() {
+            self.keep_recent(Some(store.clone()));
         }
+        Ok(Some(store))
+    }
+}
+
+#[cfg(test)]
+impl Segments {
+    /// How many segments have their sled database open now.
+    pub fn open_count(&self) -> usize {
+        let list = self.list.read().unwrap_or_else(|p| p.into_inner());
+        list.iter().filter(|segment| segment.held().shared.strong_count() > 0).count()
     }
 }
 

@@ -368,16 +368,10 @@ fn segments_roll_by_size_and_read_verify_and_reopen_as_one_journal() {
         let target = std::fs::read_link(store.join(name)).expect("a rolled segment is a link");
         assert!(target.to_string_lossy().ends_with(".next"), "{name} -> {target:?}");
     }
-    assert_eq!(journal.verify().unwrap().events, 210);
-    let reader = journal.reader();
-    for c in &committed {
-        assert_eq!(reader.hash_at(c.seq).unwrap(), Some(c.hash));
-    }
-    let tail: Vec<_> = reader.records::<Opaque>(50, 120).unwrap().map(|r| r.unwrap().envelope.seq).collect();
-    assert_eq!(tail, (50..=120).collect::<Vec<_>>());
-    let head = journal.head();
-    // A clean close settles the sealed segments: sled snapshots each one anew, so the next
-    // open of it reads only its snapshot, not its whole log.
+    // A clean close settles the sealed segments sled has not reopened since they were
+    // written: it snapshots each one anew, so the next open of it reads only its snapshot,
+    // not its whole log. (A sealed segment is closed once written; any later read reopens
+    // it, and sled snapshots it then.)
     let snaps = |segment: &str| -> Vec<String> {
         let folder = Layout::new(dir.path()).store().join(segment);
         let mut names: Vec<_> = std::fs::read_dir(folder)
@@ -389,10 +383,20 @@ fn segments_roll_by_size_and_read_verify_and_reopen_as_one_journal() {
         names
     };
     let before = snaps(&segments[0]);
-    drop((reader, journal));
+    let head = journal.head();
+    drop(journal);
     assert_ne!(snaps(&segments[0]), before, "the first segment was reopened and snapshotted by sled");
     let linked = segments.len() - 1;
     assert_eq!(store_entries(dir.path()).len(), segments.len() + linked, "a next segment not linked is removed at close");
+    let journal = Journal::open(dir.path(), &OpenOptions::default()).unwrap();
+    assert_eq!(journal.verify().unwrap().events, 210);
+    let reader = journal.reader();
+    for c in &committed {
+        assert_eq!(reader.hash_at(c.seq).unwrap(), Some(c.hash));
+    }
+    let tail: Vec<_> = reader.records::<Opaque>(50, 120).unwrap().map(|r| r.unwrap().envelope.seq).collect();
+    assert_eq!(tail, (50..=120).collect::<Vec<_>>());
+    drop((reader, journal));
     // A reopen opens only the newest segment; reading and verifying open the others.
     let journal = Journal::open(dir.path(), &OpenOptions { check: OpenCheck::Tail, ..Default::default() }).unwrap();
     assert_eq!(journal.head(), head);
@@ -401,6 +405,29 @@ fn segments_roll_by_size_and_read_verify_and_reopen_as_one_journal() {
     drop(journal);
     let journal = Journal::open(dir.path(), &OpenOptions::default()).unwrap();
     assert_eq!(journal.verify().unwrap().head, head);
+}
+
+/// sled keeps what it read or wrote of a database in its cache, so an open segment costs
+/// about its size in memory: only the newest and the sealed one used last stay open.
+#[test]
+fn sealed_segments_close_once_written_or_read_so_memory_stays_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut journal = create_segmented(dir.path(), 600);
+    for b in 0..40u64 {
+        journal.append(&(b * 7 + 1..=b * 7 + 7).map(draft).collect::<Vec<_>>()).unwrap();
+        assert!(journal.segments.open_count() <= 2, "after batch {b}: {}", journal.segments.open_count());
+    }
+    assert!(journal.segments.len() > 8);
+    let mut blocks = journal.reader().blocks(1, u64::MAX).unwrap();
+    let mut seen = 0;
+    while let Some(block) = blocks.next() {
+        seen += block.unwrap().records().count();
+        assert!(journal.segments.open_count() <= 3, "reading: {}", journal.segments.open_count());
+    }
+    assert_eq!(seen, 280);
+    drop(blocks);
+    assert!(journal.segments.open_count() <= 2);
+    assert_eq!(journal.verify().unwrap().events, 280);
 }
 
 #[test]
