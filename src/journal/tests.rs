@@ -387,7 +387,11 @@ fn segments_roll_by_size_and_read_verify_and_reopen_as_one_journal() {
     drop(journal);
     assert_ne!(snaps(&segments[0]), before, "the first segment was reopened and snapshotted by sled");
     let linked = segments.len() - 1;
-    assert_eq!(store_entries(dir.path()).len(), segments.len() + linked, "a next segment not linked is removed at close");
+    assert_eq!(
+        store_entries(dir.path()).len(),
+        segments.len() + linked,
+        "a next segment not linked is removed at close"
+    );
     let journal = Journal::open(dir.path(), &OpenOptions::default()).unwrap();
     assert_eq!(journal.verify().unwrap().events, 210);
     let reader = journal.reader();
