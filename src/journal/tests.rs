@@ -424,7 +424,7 @@ fn sealed_segments_close_once_written_or_read_so_memory_stays_bounded() {
     assert!(journal.segments.len() > 8);
     let mut blocks = journal.reader().blocks(1, u64::MAX).unwrap();
     let mut seen = 0;
-    while let Some(block) = blocks.next() {
+    for block in blocks.by_ref() {
         seen += block.unwrap().records().count();
         assert!(journal.segments.open_count() <= 3, "reading: {}", journal.segments.open_count());
     }
