@@ -327,6 +327,11 @@ async fn after_a_write_failure_every_append_is_refused() {
     assert!(reopened.verify().unwrap().events <= 3);
 }
 
+/// The `b`-th batch of seven drafts (seqs `7b + 1 ..= 7b + 7` in a new journal).
+fn seven(b: u64) -> Vec<Draft<Opaque>> {
+    (b * 7 + 1..=b * 7 + 7).map(draft).collect()
+}
+
 /// A journal whose segments hold about `bytes` of blocks each.
 fn create_segmented(dir: &std::path::Path, bytes: u64) -> Journal {
     let mut options = OpenOptions::default();
@@ -356,7 +361,7 @@ fn segments_roll_by_size_and_read_verify_and_reopen_as_one_journal() {
     let mut journal = create_segmented(dir.path(), 600);
     let mut committed = Vec::new();
     for b in 0..30u64 {
-        committed.extend(journal.append(&(b * 7 + 1..=b * 7 + 7).map(draft).collect::<Vec<_>>()).unwrap());
+        committed.extend(journal.append(&seven(b)).unwrap());
     }
     let segments = segment_dirs(dir.path());
     assert!(segments.len() > 5, "rolled into {segments:?}");
@@ -418,7 +423,7 @@ fn sealed_segments_close_once_written_or_read_so_memory_stays_bounded() {
     let dir = tempfile::tempdir().unwrap();
     let mut journal = create_segmented(dir.path(), 600);
     for b in 0..40u64 {
-        journal.append(&(b * 7 + 1..=b * 7 + 7).map(draft).collect::<Vec<_>>()).unwrap();
+        journal.append(&seven(b)).unwrap();
         assert!(journal.segments.open_count() <= 2, "after batch {b}: {}", journal.segments.open_count());
     }
     assert!(journal.segments.len() > 8);
@@ -439,7 +444,7 @@ fn a_missing_segment_is_a_seq_gap_and_a_torn_segment_creation_is_discarded() {
     let dir = tempfile::tempdir().unwrap();
     let mut journal = create_segmented(dir.path(), 600);
     for b in 0..12u64 {
-        journal.append(&(b * 7 + 1..=b * 7 + 7).map(draft).collect::<Vec<_>>()).unwrap();
+        journal.append(&seven(b)).unwrap();
     }
     drop(journal);
     let segments = segment_dirs(dir.path());
