@@ -275,11 +275,7 @@ impl Segments {
     /// Gives `next` `G` and `head`, flushes it and links it in as the segment after `head`.
     fn link(&self, next: Next, genesis: &[u8], head: &Head) -> Result<()> {
         let first_seq = head.seq + 1;
-        let mut batch = sled::Batch::default();
-        batch.insert(GENESIS_KEY, genesis);
-        batch.insert(HEAD_KEY, &head.encode()[..]);
-        guard(|| next.store.log.apply_batch(batch))?;
-        guard(|| next.store.db.flush())?;
+        begin(&next.store, genesis, head)?;
         let path = self.root.join(seq_name(first_seq));
         let target = next.dir.file_name().expect("a next segment's folder has a name");
         std::os::unix::fs::symlink(target, &path).map_err(|e| JournalError::io(&path, e))?;
@@ -290,12 +286,17 @@ impl Segments {
 
     /// Appends `segment` as the newest; the one before it is sealed.
     fn push(&self, segment: Arc<Segment>) {
-        let mut list = self.list.write().unwrap_or_else(|p| p.into_inner());
-        if let Some(sealed) = list.last() {
-            sealed.unsettled.store(true, std::sync::atomic::Ordering::Release);
-            self.keep_recent(sealed.release());
-        }
-        list.push(segment);
+        let released = {
+            let mut list = self.list.write().unwrap_or_else(|p| p.into_inner());
+            let released = list.last().and_then(|sealed| {
+                sealed.unsettled.store(true, std::sync::atomic::Ordering::Release);
+                sealed.release()
+            });
+            list.push(segment);
+            released
+        };
+        // Outside the list's lock: letting the previous one go may close a sled database.
+        self.keep_recent(released);
     }
 
     /// Keeps `store`, a sealed segment's handles, open as the one used last; the one kept
@@ -315,11 +316,7 @@ impl Segments {
         }
         {
             let store = open_store(&tmp, &self.options)?;
-            let mut batch = sled::Batch::default();
-            batch.insert(GENESIS_KEY, genesis);
-            batch.insert(HEAD_KEY, &head.encode()[..]);
-            guard(|| store.log.apply_batch(batch))?;
-            guard(|| store.db.flush())?;
+            begin(&store, genesis, head)?;
         }
         // sled may still be closing its files in the background; they stay valid across
         // the rename, and opening the new path waits for its lock.
@@ -375,6 +372,15 @@ impl Segments {
         let list = self.list.read().unwrap_or_else(|p| p.into_inner());
         list.iter().filter(|segment| segment.held().shared.strong_count() > 0).count()
     }
+}
+
+/// Gives a new segment's database `G` and `head` (the record before its first seq), durably.
+fn begin(store: &Store, genesis: &[u8], head: &Head) -> Result<()> {
+    let mut batch = sled::Batch::default();
+    batch.insert(GENESIS_KEY, genesis);
+    batch.insert(HEAD_KEY, &head.encode()[..]);
+    guard(|| store.log.apply_batch(batch))?;
+    guard(|| store.db.flush()).map(|_| ())
 }
 
 fn open_store(path: &Path, options: &StoreOptions) -> Result<Store> {
