@@ -5,6 +5,7 @@
 pub mod bench;
 pub mod broker;
 pub mod cli;
+pub mod collections;
 pub mod domain;
 pub mod engine;
 pub mod event;

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::expiry;
+use crate::collections::GrowingIndex;
 use crate::domain::{ClientOrderId, OrderStatus};
 use crate::event::{EngineConfig, Event, SessionStarted};
 use crate::journal::Envelope;
@@ -34,7 +35,7 @@ pub struct EngineState {
     /// The deadline of each order in `deadlines`.
     deadline_of: IndexMap<ClientOrderId, i64, FxBuildHasher>,
     /// Each order's correlation id: the event id of the input that created it.
-    correlation: IndexMap<ClientOrderId, Uuid, FxBuildHasher>,
+    correlation: GrowingIndex<ClientOrderId, Uuid>,
 }
 
 /// The default config until a session starts (live use without a scenario).
@@ -89,7 +90,7 @@ impl EngineState {
             }
             Event::OrderCreated(created) => {
                 let id = &created.client_order_id;
-                self.correlation.insert(id.clone(), env.causation_id.unwrap_or(env.event_id));
+                self.correlation.insert_full(id.clone(), env.causation_id.unwrap_or(env.event_id));
                 if let Some(at) = expiry::stale_deadline(created, env.ts_ns, self.config()) {
                     self.arm(id, at);
                 }

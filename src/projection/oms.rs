@@ -14,9 +14,8 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::collections::btree_map::Entry;
 
-use indexmap::IndexMap;
+use crate::collections::GrowingIndex;
 use rust_decimal::Decimal;
-use rustc_hash::FxBuildHasher;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use smallvec::{SmallVec, smallvec};
 
@@ -182,9 +181,9 @@ fn base_order<'a>(table: &OrderTable, ordinal: u32, changed: Option<&'a OrderVie
     }
 }
 
-/// The hasher of the order index: fixed (no per-process random seed), fast on short ids.
-/// Iteration never depends on it: the map iterates in insertion (journal) order.
-pub type OrderIndex = IndexMap<ClientOrderId, Box<OrderView>, FxBuildHasher>;
+/// Orders created since the base, by client order id, in creation (journal) order. It
+/// grows without pauses (an engine's every order is in it).
+pub type OrderIndex = GrowingIndex<ClientOrderId, OrderView>;
 
 /// Every order by client order id, in creation (journal) order: the orders of the checkpoint
 /// it was opened from (`base`, in place), then the orders created since (`orders`). A base
@@ -329,7 +328,7 @@ impl Oms {
 
     /// The order and where it lives.
     fn find(&self, client_order_id: &ClientOrderId) -> Option<(Slot, OrderRef<'_>)> {
-        if let Some((index, _, order)) = self.orders.get_full(client_order_id) {
+        if let Some((index, order)) = self.orders.get_full(client_order_id) {
             return Some((Slot::New(index), OrderRef::Held(order)));
         }
         let table = self.base.as_ref()?;
@@ -356,7 +355,7 @@ impl Oms {
     /// (an unreadable one, already logged, is left out).
     pub fn iter(&self) -> impl Iterator<Item = OrderRef<'_>> + '_ {
         let base = self.base_entries().filter_map(|(table, ordinal, changed)| base_order(table, ordinal, changed));
-        base.chain(self.orders.values().map(|order| OrderRef::Held(order)))
+        base.chain(self.orders.values().map(OrderRef::Held))
     }
 
     /// Every order with its client order id and its encoded record, in creation order:
@@ -384,7 +383,7 @@ impl Oms {
     /// `plan` decoded (so it is decoded once).
     fn slot_mut(&mut self, Found { slot, decoded }: Found) -> Option<&mut OrderView> {
         match slot {
-            Slot::New(index) => self.orders.get_index_mut(index).map(|(_, order)| &mut **order),
+            Slot::New(index) => self.orders.get_index_mut(index),
             Slot::Base(ordinal) => match self.changed.entry(ordinal) {
                 Entry::Occupied(entry) => Some(entry.into_mut()),
                 // Not copied out yet, so `find` decoded it.
@@ -534,7 +533,7 @@ impl Oms {
             Plan::Nothing => Ok(None),
             Plan::Create(created) => {
                 let view = OrderView::created(at, created);
-                let (index, _) = self.orders.insert_full(created.client_order_id.clone(), Box::new(view));
+                let (index, _) = self.orders.insert_full(created.client_order_id.clone(), view);
                 self.last = Undo::Remove;
                 Ok(Some(Slot::New(index)))
             }

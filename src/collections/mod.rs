@@ -1,0 +1,5 @@
+//! Collections the engine's state is kept in.
+
+mod growing_index;
+
+pub use growing_index::{CHUNK, GrowingIndex};
