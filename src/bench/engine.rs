@@ -9,6 +9,7 @@
 //!   when it was due (`p99_input_to_durable_us`), so a stall counts for every input it
 //!   delays (no coordinated omission).
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -16,6 +17,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use tokio::sync::{Semaphore, mpsc};
 
+use super::cpu::{self, CoreUse, ThreadTimes};
 use super::latency::Latencies;
 use super::market_order;
 use crate::broker::BrokerCommand;
@@ -60,6 +62,10 @@ pub struct EngineBenchReport {
     pub p50_input_to_durable_us: u64,
     pub p99_input_to_durable_us: u64,
     pub max_input_to_durable_us: u64,
+    /// CPU by thread group in the median throughput round, in cores (Linux; else empty).
+    pub saturated_cpu: BTreeMap<String, CoreUse>,
+    /// CPU by thread group in the latency phase: whether the engine ran out of cores.
+    pub latency_cpu: BTreeMap<String, CoreUse>,
 }
 
 /// What a pending decision was the answer to.
@@ -87,6 +93,8 @@ struct Phase {
     events: u64,
     seconds: f64,
     latencies: Latencies,
+    /// CPU by thread group while the load ran.
+    cpu: BTreeMap<String, CoreUse>,
 }
 
 /// Lifecycles in flight at most in the paced phase: bounds memory only, far above what a
@@ -128,6 +136,8 @@ impl EngineBench {
             p50_input_to_durable_us: p50,
             p99_input_to_durable_us: p99,
             max_input_to_durable_us: max,
+            saturated_cpu: std::mem::take(&mut saturated.cpu),
+            latency_cpu: paced.map(|phase| phase.cpu).unwrap_or_default(),
         })
     }
 
@@ -156,6 +166,7 @@ async fn drive(journal: Journal, lifecycles: u64, load: Load) -> anyhow::Result<
     let watcher = tokio::spawn(watch(watch_rx, broker_tx, Arc::clone(&permits), lifecycles));
     let broker = tokio::spawn(loopback(engine.inputs(), broker_rx, watch_tx.clone()));
     let inputs = engine.inputs();
+    let threads = ThreadTimes::now();
     let started = Instant::now();
     match load {
         Load::Closed { .. } => {
@@ -176,12 +187,14 @@ async fn drive(journal: Journal, lifecycles: u64, load: Load) -> anyhow::Result<
     drop(inputs);
     drop(watch_tx);
     let latencies = watcher.await??;
-    let seconds = started.elapsed().as_secs_f64();
+    let elapsed = started.elapsed();
+    let cpu = ThreadTimes::now().since(&threads, elapsed);
+    let seconds = elapsed.as_secs_f64();
     broker.abort();
     let core = engine.shutdown().await?;
     let events = core.last_seq();
     drop(writer.close().await?);
-    Ok(Phase { lifecycles, events, seconds, latencies })
+    Ok(Phase { lifecycles, events, seconds, latencies, cpu })
 }
 
 /// The `i`-th lifecycle's order, in both phases.
@@ -251,6 +264,11 @@ impl EngineBenchReport {
             ("p50_input_to_durable_us", self.p50_input_to_durable_us.to_string()),
             ("p99_input_to_durable_us", format!("{}   (target <= 5000)", self.p99_input_to_durable_us)),
             ("max_input_to_durable_us", self.max_input_to_durable_us.to_string()),
+            ("saturated_cpu", cpu::describe(&self.saturated_cpu)),
+            (
+                "latency_cpu",
+                if self.latency_lifecycles_per_s > 0.0 { cpu::describe(&self.latency_cpu) } else { "skipped".into() },
+            ),
         ];
         rows.iter().map(|(k, v)| format!("{k:<34} {v}\n")).collect()
     }
@@ -335,6 +353,12 @@ mod tests {
         let (p50, p99, max) =
             (report.p50_input_to_durable_us, report.p99_input_to_durable_us, report.max_input_to_durable_us);
         assert!(0 < p50 && p50 <= p99 && p99 <= max, "{p50} {p99} {max}");
+        if std::path::Path::new("/proc/self/schedstat").exists() {
+            // The engine's own threads did the work, and the table says so.
+            let engine = report.latency_cpu.get("tokio-rt-worker").copied().unwrap_or_default();
+            assert!(engine.busy > 0.0, "{:?}", report.latency_cpu);
+            assert!(report.table().contains("latency_cpu                        "), "{}", report.table());
+        }
     }
 
     #[test]

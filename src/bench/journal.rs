@@ -1,7 +1,7 @@
 //! `blotter bench journal`: durable append throughput against a raw-file baseline, disk
 //! footprint, acknowledgement latency under a steady offered load, and verified replay.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use tokio::runtime::Runtime;
 
+use super::cpu::{self, CoreUse, ThreadTimes};
 use super::latency::Latencies;
 use crate::journal::{
     Ack, Appender, Batch, Draft, Genesis, Head, Journal, JournalError, JournalWriter, Opaque, OpenCheck, OpenOptions,
@@ -61,6 +62,8 @@ pub struct JournalBenchReport {
     /// channels), arrival to durable. The disk decides most of it.
     pub raw_ack_p50_us: u64,
     pub raw_ack_p99_us: u64,
+    /// CPU by thread group in the latency phase, in cores (Linux; else empty).
+    pub latency_cpu: BTreeMap<String, CoreUse>,
     pub replay_eps: f64,
     /// How verification hashed the chain's links on this CPU: `avx512`, `avx2` or `scalar`.
     pub link_hashing: &'static str,
@@ -89,7 +92,7 @@ impl JournalBench {
 
         // Latency first: after the bulk phases the kernel is still writing back hundreds of
         // MB, and that would be measured instead of the journal.
-        let (ack_p50_us, ack_p99_us) = self.latency_phase(&runtime, &scratch.path().join("latency"))?;
+        let (ack_p50_us, ack_p99_us, latency_cpu) = self.latency_phase(&runtime, &scratch.path().join("latency"))?;
         let (raw_ack_p50_us, raw_ack_p99_us) = self.raw_latency_phase(&scratch.path().join("latency.raw"))?;
         let (append_elapsed, raw_elapsed, raw_bytes) =
             self.throughput_phases(&runtime, &dir, &scratch.path().join("raw.log"))?;
@@ -116,6 +119,7 @@ impl JournalBench {
             ack_p99_us,
             raw_ack_p50_us,
             raw_ack_p99_us,
+            latency_cpu,
             replay_eps: n / replay_elapsed.as_secs_f64(),
             link_hashing: crate::journal::link_hashing(),
         })
@@ -215,7 +219,7 @@ impl JournalBench {
     }
 
     /// Offers `offered_eps` steadily from a paced thread and measures submit → durable ack.
-    fn latency_phase(&self, runtime: &Runtime, dir: &Path) -> anyhow::Result<(u64, u64)> {
+    fn latency_phase(&self, runtime: &Runtime, dir: &Path) -> anyhow::Result<(u64, u64, BTreeMap<String, CoreUse>)> {
         let journal = Journal::create(dir, &Genesis::new(Some(2)), &OpenOptions::default())?;
         let writer = runtime.block_on(async { JournalWriter::<Opaque>::spawn(journal, self.writer_config()) });
         let appender = writer.appender();
@@ -230,6 +234,7 @@ impl JournalBench {
             Ok::<_, JournalError>(latencies)
         });
         let handle = runtime.handle().clone();
+        let threads = ThreadTimes::now();
         let start = Instant::now();
         let mut sent = 0u64;
         while sent < total {
@@ -245,8 +250,9 @@ impl JournalBench {
         drop(tx);
         drop(appender);
         let mut latencies = runtime.block_on(collector)??;
+        let cpu = ThreadTimes::now().since(&threads, start.elapsed());
         runtime.block_on(writer.close())?;
-        Ok((latencies.percentile(50.0), latencies.percentile(99.0)))
+        Ok((latencies.percentile(50.0), latencies.percentile(99.0), cpu))
     }
 }
 
@@ -318,8 +324,35 @@ impl JournalBenchReport {
             ("ack_p99_us", self.ack_p99_us.to_string()),
             ("raw_ack_p50_us", format!("{} (group commit to a plain file, same load)", self.raw_ack_p50_us)),
             ("raw_ack_p99_us", self.raw_ack_p99_us.to_string()),
+            ("latency_cpu", cpu::describe(&self.latency_cpu)),
             ("replay_eps", format!("{:.0} (links hashed: {})", self.replay_eps, self.link_hashing)),
         ];
         rows.iter().map(|(k, v)| format!("{k:<22} {v}\n")).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_small_run_reports_every_figure() {
+        let bench = JournalBench {
+            events: 3_000,
+            batch: 100,
+            offered_eps: 20_000,
+            latency_events: 1_000,
+            ..Default::default()
+        };
+        let report = bench.run().unwrap();
+        assert!(report.append_eps > 0.0 && report.raw_eps > 0.0 && report.replay_eps > 0.0, "{report:?}");
+        assert!(report.disk_bytes_per_event > 0.0 && report.raw_bytes_per_event > 0.0, "{report:?}");
+        assert!(0 < report.ack_p50_us && report.ack_p50_us <= report.ack_p99_us, "{report:?}");
+        if std::path::Path::new("/proc/self/schedstat").exists() {
+            // The journal's own threads did the work, and the table says so.
+            let journal = report.latency_cpu.get("blotter-journal").copied().unwrap_or_default();
+            assert!(journal.busy > 0.0, "{:?}", report.latency_cpu);
+            assert!(report.table().contains("blotter-journal"), "{}", report.table());
+        }
     }
 }

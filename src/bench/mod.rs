@@ -2,6 +2,7 @@
 //! timed tests. Each benchmark measures its baseline in the same run, so ratios are
 //! meaningful on a noisy machine.
 
+pub mod cpu;
 pub mod engine;
 pub mod journal;
 pub mod latency;

@@ -1,0 +1,121 @@
+//! Where a phase's CPU went, by thread group, from Linux's per-thread scheduler statistics
+//! (`/proc/self/task/*/schedstat`: time on a CPU and time runnable but waiting for one). It
+//! lets a bench show whether it ran out of cores, and which threads waited for one.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::Serialize;
+
+/// What one thread group used over a phase, in cores (seconds per second of the phase).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct CoreUse {
+    /// On a CPU.
+    pub busy: f64,
+    /// Runnable, waiting for a CPU (the run queue's delay).
+    pub waiting: f64,
+}
+
+/// Each thread's scheduler time so far, by thread id, with its group (its name without a
+/// trailing number: `sled-io-3` is `sled-io`). Empty where `/proc` has no such figures.
+#[derive(Debug, Clone, Default)]
+pub struct ThreadTimes(BTreeMap<u64, (String, Duration, Duration)>);
+
+impl ThreadTimes {
+    pub fn now() -> ThreadTimes {
+        let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return ThreadTimes::default() };
+        let threads = tasks.filter_map(|task| {
+            let task = task.ok()?;
+            let tid = task.file_name().to_str()?.parse().ok()?;
+            let name = std::fs::read_to_string(task.path().join("comm")).ok()?;
+            let (on_cpu, waiting) = parse_schedstat(&std::fs::read_to_string(task.path().join("schedstat")).ok()?)?;
+            Some((tid, (group(name.trim()).to_owned(), on_cpu, waiting)))
+        });
+        ThreadTimes(threads.collect())
+    }
+
+    /// Cores each group used from `earlier` to `self`, over `wall`. A thread that ended
+    /// in between is not counted (its figures went with it).
+    pub fn since(&self, earlier: &ThreadTimes, wall: Duration) -> BTreeMap<String, CoreUse> {
+        let mut groups: BTreeMap<String, CoreUse> = BTreeMap::new();
+        let seconds = wall.as_secs_f64().max(f64::MIN_POSITIVE);
+        for (tid, (name, on_cpu, waiting)) in &self.0 {
+            let (before_cpu, before_wait) = earlier.0.get(tid).map_or((Duration::ZERO, Duration::ZERO), |t| (t.1, t.2));
+            let used = groups.entry(name.clone()).or_default();
+            used.busy += on_cpu.saturating_sub(before_cpu).as_secs_f64() / seconds;
+            used.waiting += waiting.saturating_sub(before_wait).as_secs_f64() / seconds;
+        }
+        groups
+    }
+}
+
+/// `run_ns wait_ns timeslices`.
+fn parse_schedstat(text: &str) -> Option<(Duration, Duration)> {
+    let mut fields = text.split_whitespace().map(str::parse::<u64>);
+    Some((Duration::from_nanos(fields.next()?.ok()?), Duration::from_nanos(fields.next()?.ok()?)))
+}
+
+/// A thread's group: its name without a trailing `-N` or `N`.
+fn group(name: &str) -> &str {
+    name.trim_end_matches(|c: char| c.is_ascii_digit()).trim_end_matches('-')
+}
+
+/// `group busy (waiting), …`, busiest first, with the total.
+pub fn describe(groups: &BTreeMap<String, CoreUse>) -> String {
+    if groups.is_empty() {
+        return "unavailable (no /proc/self/task/*/schedstat)".to_owned();
+    }
+    let mut by_use: Vec<_> = groups.iter().filter(|(_, u)| u.busy >= 0.005).collect();
+    by_use.sort_by(|a, b| b.1.busy.total_cmp(&a.1.busy));
+    let total: f64 = groups.values().map(|u| u.busy).sum();
+    let cores = std::thread::available_parallelism().map_or(0, usize::from);
+    let parts: Vec<String> =
+        by_use.iter().map(|(name, u)| format!("{name} {:.2} (waited {:.2})", u.busy, u.waiting)).collect();
+    format!("{total:.2} of {cores} cores busy: {}", parts.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_drop_the_thread_number() {
+        assert_eq!(group("sled-io-12"), "sled-io");
+        assert_eq!(group("tokio-rt-worker"), "tokio-rt-worker");
+        assert_eq!(group("worker7"), "worker");
+    }
+
+    #[test]
+    fn schedstat_gives_time_on_cpu_and_waiting() {
+        assert_eq!(parse_schedstat("1500 250 7\n"), Some((Duration::from_nanos(1500), Duration::from_nanos(250))));
+        assert_eq!(parse_schedstat("garbage"), None);
+    }
+
+    #[test]
+    fn a_busy_thread_shows_up_in_its_group() {
+        let before = ThreadTimes::now();
+        let started = std::time::Instant::now();
+        let spin = std::thread::Builder::new()
+            .name("spinner-1".into())
+            .spawn(move || {
+                let t = std::time::Instant::now();
+                let mut x = 0u64;
+                while t.elapsed() < Duration::from_millis(200) {
+                    x = std::hint::black_box(x.wrapping_add(1));
+                }
+                std::thread::sleep(Duration::from_millis(100));
+                x
+            })
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(150));
+        let after = ThreadTimes::now();
+        let groups = after.since(&before, started.elapsed());
+        spin.join().unwrap();
+        if before.0.is_empty() {
+            return; // no schedstat on this system: nothing to check
+        }
+        let spinner = groups.get("spinner").copied().unwrap_or_default();
+        assert!(spinner.busy > 0.2, "{groups:?}");
+        assert!(describe(&groups).contains("spinner"), "{}", describe(&groups));
+    }
+}
