@@ -17,7 +17,8 @@ use crate::journal::{Journal, OpenOptions};
 use crate::replay::{Replayed, checkpoint};
 use crate::runner::control::ControlSocket;
 use crate::runner::{
-    AfterDurable, Opened, RunOptions, RunOutcome, RunSummary, genesis, open_or_create, run_scenario, snapshot,
+    AfterDurable, Opened, RunOptions, RunOutcome, RunSummary, genesis, on_the_runtime, open_or_create, run_scenario,
+    snapshot,
 };
 use crate::scenario::{self, Scenario};
 
@@ -111,7 +112,9 @@ pub fn execute(scenario: &Scenario, journal: Journal, execution: Execution) -> a
             let (socket, calls) = ControlSocket::bind(&dir)
                 .with_context(|| format!("cannot serve the control socket in {}", dir.display()))?;
             let options = RunOptions { snapshot_every, stop_at_seq: None, after_durable, control: Some(calls), pace };
-            let outcome = run_scenario(scenario, journal, |bars| progress.set_position(bars), options).await;
+            let (scenario, progress) = (scenario.clone(), progress.clone());
+            let on_bar = move |bars| progress.set_position(bars);
+            let outcome = on_the_runtime(async move { run_scenario(&scenario, journal, on_bar, options).await }).await;
             drop(socket);
             anyhow::Ok(outcome?)
         })
