@@ -14,13 +14,13 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::collections::btree_map::Entry;
 
-use crate::collections::GrowingIndex;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use smallvec::{SmallVec, smallvec};
 
 use super::order_table::{self, OrderTable};
 use super::{InvariantViolation, ViolationKind};
+use crate::collections::GrowingIndex;
 use crate::domain::{
     BrokerOrderId, ClientOrderId, FillId, LiquiditySide, OrderError, OrderState, OrderStatus, OrderTrigger, OrderType,
 };
