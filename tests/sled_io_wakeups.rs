@@ -1,21 +1,13 @@
 //! sled's I/O threads run about once per flush: the vendored sled's threadpool wakes one idle
 //! worker per job (see vendor/README.md); upstream's woke all seven, on every flush.
 
+use blotter::bench::cpu::ThreadTimes;
 use blotter::journal::{Draft, Genesis, Journal, Opaque, OpenOptions};
 
-/// How many times sled's I/O threads have been put on a CPU so far (schedstat's third
-/// field, summed); `None` where the kernel gives no such figures.
+/// How many times sled's I/O threads have been put on a CPU so far; `None` where the kernel
+/// gives no such figures.
 fn sled_io_runs() -> Option<u64> {
-    let mut total = None;
-    for task in std::fs::read_dir("/proc/self/task").ok()? {
-        let path = task.ok()?.path();
-        let name = std::fs::read_to_string(path.join("comm")).ok()?;
-        if name.starts_with("sled-io") {
-            let stat = std::fs::read_to_string(path.join("schedstat")).ok()?;
-            *total.get_or_insert(0) += stat.split_whitespace().nth(2)?.parse::<u64>().ok()?;
-        }
-    }
-    total
+    ThreadTimes::now().runs("sled-io")
 }
 
 #[test]

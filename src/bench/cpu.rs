@@ -16,10 +16,19 @@ pub struct CoreUse {
     pub waiting: f64,
 }
 
-/// Each thread's scheduler time so far, by thread id, with its group (its name without a
+/// Each thread's scheduler figures so far, by thread id, with its group (its name without a
 /// trailing number: `sled-io-3` is `sled-io`). Empty where `/proc` has no such figures.
 #[derive(Debug, Clone, Default)]
-pub struct ThreadTimes(BTreeMap<u64, (String, Duration, Duration)>);
+pub struct ThreadTimes(BTreeMap<u64, (String, Scheduled)>);
+
+/// One thread's `schedstat`.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Scheduled {
+    on_cpu: Duration,
+    waiting: Duration,
+    /// How many times it was put on a CPU.
+    runs: u64,
+}
 
 impl ThreadTimes {
     pub fn now() -> ThreadTimes {
@@ -28,8 +37,8 @@ impl ThreadTimes {
             let task = task.ok()?;
             let tid = task.file_name().to_str()?.parse().ok()?;
             let name = std::fs::read_to_string(task.path().join("comm")).ok()?;
-            let (on_cpu, waiting) = parse_schedstat(&std::fs::read_to_string(task.path().join("schedstat")).ok()?)?;
-            Some((tid, (group(name.trim()).to_owned(), on_cpu, waiting)))
+            let scheduled = parse_schedstat(&std::fs::read_to_string(task.path().join("schedstat")).ok()?)?;
+            Some((tid, (group(name.trim()).to_owned(), scheduled)))
         });
         ThreadTimes(threads.collect())
     }
@@ -39,20 +48,30 @@ impl ThreadTimes {
     pub fn since(&self, earlier: &ThreadTimes, wall: Duration) -> BTreeMap<String, CoreUse> {
         let mut groups: BTreeMap<String, CoreUse> = BTreeMap::new();
         let seconds = wall.as_secs_f64().max(f64::MIN_POSITIVE);
-        for (tid, (name, on_cpu, waiting)) in &self.0 {
-            let (before_cpu, before_wait) = earlier.0.get(tid).map_or((Duration::ZERO, Duration::ZERO), |t| (t.1, t.2));
+        for (tid, (name, now)) in &self.0 {
+            let before = earlier.0.get(tid).map_or_else(Scheduled::default, |(_, before)| *before);
             let used = groups.entry(name.clone()).or_default();
-            used.busy += on_cpu.saturating_sub(before_cpu).as_secs_f64() / seconds;
-            used.waiting += waiting.saturating_sub(before_wait).as_secs_f64() / seconds;
+            used.busy += now.on_cpu.saturating_sub(before.on_cpu).as_secs_f64() / seconds;
+            used.waiting += now.waiting.saturating_sub(before.waiting).as_secs_f64() / seconds;
         }
         groups
+    }
+
+    /// How many times the threads of `group` alive now have been put on a CPU, summed;
+    /// `None` if none is.
+    pub fn runs(&self, group: &str) -> Option<u64> {
+        let mut runs =
+            self.0.values().filter(|(name, _)| name == group).map(|(_, scheduled)| scheduled.runs).peekable();
+        runs.peek()?;
+        Some(runs.sum())
     }
 }
 
 /// `run_ns wait_ns timeslices`.
-fn parse_schedstat(text: &str) -> Option<(Duration, Duration)> {
+fn parse_schedstat(text: &str) -> Option<Scheduled> {
     let mut fields = text.split_whitespace().map(str::parse::<u64>);
-    Some((Duration::from_nanos(fields.next()?.ok()?), Duration::from_nanos(fields.next()?.ok()?)))
+    let mut next = || fields.next()?.ok();
+    Some(Scheduled { on_cpu: Duration::from_nanos(next()?), waiting: Duration::from_nanos(next()?), runs: next()? })
 }
 
 /// A thread's group: its name without a trailing `-N` or `N`.
@@ -87,7 +106,8 @@ mod tests {
 
     #[test]
     fn schedstat_gives_time_on_cpu_and_waiting() {
-        assert_eq!(parse_schedstat("1500 250 7\n"), Some((Duration::from_nanos(1500), Duration::from_nanos(250))));
+        let scheduled = Scheduled { on_cpu: Duration::from_nanos(1500), waiting: Duration::from_nanos(250), runs: 7 };
+        assert_eq!(parse_schedstat("1500 250 7\n"), Some(scheduled));
         assert_eq!(parse_schedstat("garbage"), None);
     }
 
@@ -117,5 +137,7 @@ mod tests {
         let spinner = groups.get("spinner").copied().unwrap_or_default();
         assert!(spinner.busy > 0.2, "{groups:?}");
         assert!(describe(&groups).contains("spinner"), "{}", describe(&groups));
+        assert!(after.runs("spinner").is_some_and(|runs| runs > 0));
+        assert_eq!(after.runs("no-such-thread"), None);
     }
 }

@@ -21,7 +21,7 @@ use crate::broker::paper::{PaperConfig, PaperVenue};
 use crate::event::{EngineConfig, MarketBar, SessionStarted};
 use crate::journal::{Genesis, Journal, OpenCheck, OpenOptions};
 use crate::market::{BarSource, SeekError};
-use crate::runner::{RunOptions, RunPlan, on_the_runtime, run};
+use crate::runner::{RunOptions, RunOutcome, RunPlan, RunnerError, on_the_runtime, run};
 
 #[derive(Debug, Clone)]
 pub struct RecoveryBench {
@@ -68,10 +68,7 @@ impl RecoveryBench {
             let stop = self.events.div_ceil(every) * every + every - 1;
             let options =
                 RunOptions { snapshot_every: self.snapshot_every, stop_at_seq: Some(stop), ..Default::default() };
-            let plan = self.plan();
-            runtime
-                .block_on(on_the_runtime(async move { run(journal, plan, &mut venue(), |_| {}, options).await }))?
-                .head
+            self.simulate(&runtime, journal, options)?.head
         };
         let build_s = build.elapsed().as_secs_f64();
 
@@ -79,9 +76,7 @@ impl RecoveryBench {
         let journal = Journal::open(&dir, &OpenOptions { check: OpenCheck::Tail, ..Default::default() })?;
         let open_ms = start.elapsed().as_secs_f64() * 1e3;
         let options = RunOptions { stop_at_seq: Some(head.seq), ..Default::default() };
-        let plan = self.plan();
-        let recovered =
-            runtime.block_on(on_the_runtime(async move { run(journal, plan, &mut venue(), |_| {}, options).await }))?;
+        let recovered = self.simulate(&runtime, journal, options)?;
         let recovery_ms = start.elapsed().as_secs_f64() * 1e3;
         anyhow::ensure!(recovered.head == head, "recovery wrote past the head it was asked to stop at");
         Ok(RecoveryBenchReport {
@@ -93,6 +88,17 @@ impl RecoveryBench {
             recovery_ms,
             open_ms,
         })
+    }
+
+    /// Runs the synthetic scenario into `journal` (a new run, or the interrupted one resumed).
+    fn simulate(
+        &self,
+        runtime: &tokio::runtime::Runtime,
+        journal: Journal,
+        options: RunOptions,
+    ) -> Result<RunOutcome, RunnerError> {
+        let plan = self.plan();
+        runtime.block_on(on_the_runtime(async move { run(journal, plan, &mut venue(), |_| {}, options).await }))
     }
 
     /// The synthetic scenario: bars for ever (the run stops at `events`), an order every
