@@ -20,6 +20,8 @@ use rustc_hash::FxBuildHasher;
 use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::ahead::Ahead;
+
 /// Most entries in one chunk. Only the first chunk grows like a `Vec` (up to this), so the
 /// largest copy an insert can make is half a chunk, once.
 pub const CHUNK: usize = 1024;
@@ -31,17 +33,20 @@ pub struct GrowingIndex<K, V> {
     len: usize,
     /// Each key's position in insertion order.
     positions: griddle::HashMap<K, usize, FxBuildHasher>,
+    /// The next chunk, asked for halfway through the last one (see [`Ahead`]).
+    ahead: Ahead<(K, V)>,
 }
 
 impl<K: Hash + Clone, V: Clone> Clone for GrowingIndex<K, V> {
     fn clone(&self) -> Self {
-        GrowingIndex { chunks: self.chunks.clone(), len: self.len, positions: self.positions.clone() }
+        let ahead = Ahead::default();
+        GrowingIndex { chunks: self.chunks.clone(), len: self.len, positions: self.positions.clone(), ahead }
     }
 }
 
 impl<K, V> Default for GrowingIndex<K, V> {
     fn default() -> Self {
-        GrowingIndex { chunks: Vec::new(), len: 0, positions: griddle::HashMap::default() }
+        GrowingIndex { chunks: Vec::new(), len: 0, positions: griddle::HashMap::default(), ahead: Ahead::default() }
     }
 }
 
@@ -87,23 +92,6 @@ impl<K: Hash + Eq + Clone, V> GrowingIndex<K, V> {
         self.chunks.get_mut(chunk)?.get_mut(offset).map(|(_, value)| value)
     }
 
-    /// Inserts `value` under `key`: a new key goes last; an existing one keeps its position
-    /// and its old value is returned (as `IndexMap::insert_full`).
-    pub fn insert_full(&mut self, key: K, value: V) -> (usize, Option<V>) {
-        // One probe for a new key (the usual case); an existing one is put back.
-        let position = self.len;
-        match self.positions.insert(key.clone(), position) {
-            None => {
-                self.push_entry(key, value);
-                (position, None)
-            }
-            Some(existing) => {
-                self.positions.insert(key, existing);
-                (existing, Some(std::mem::replace(&mut self[existing], value)))
-            }
-        }
-    }
-
     /// Removes the last entry.
     pub fn pop(&mut self) -> Option<(K, V)> {
         let chunk = self.chunks.last_mut()?;
@@ -126,10 +114,32 @@ impl<K: Hash + Eq + Clone, V> GrowingIndex<K, V> {
     pub fn values(&self) -> impl Iterator<Item = &V> + '_ {
         self.chunks.iter().flatten().map(|(_, value)| value)
     }
+}
+
+/// Inserting needs the entries to be `Send`: the next chunk is made on another thread.
+impl<K: Hash + Eq + Clone + Send + 'static, V: Send + 'static> GrowingIndex<K, V> {
+    /// Inserts `value` under `key`: a new key goes last; an existing one keeps its position
+    /// and its old value is returned (as `IndexMap::insert_full`).
+    pub fn insert_full(&mut self, key: K, value: V) -> (usize, Option<V>) {
+        // One probe for a new key (the usual case); an existing one is put back.
+        let position = self.len;
+        match self.positions.insert(key.clone(), position) {
+            None => {
+                self.push_entry(key, value);
+                (position, None)
+            }
+            Some(existing) => {
+                self.positions.insert(key, existing);
+                (existing, Some(std::mem::replace(&mut self[existing], value)))
+            }
+        }
+    }
 
     fn push_entry(&mut self, key: K, value: V) {
         if self.chunks.last().is_none_or(|chunk| chunk.len() == CHUNK) {
-            self.chunks.push(Vec::new());
+            // A later chunk made ahead if it is ready; else it is allocated below.
+            let next = if self.chunks.is_empty() { None } else { self.ahead.take() };
+            self.chunks.push(next.unwrap_or_default());
         }
         let first = self.chunks.len() == 1;
         let chunk = self.chunks.last_mut().expect("a chunk with room");
@@ -140,6 +150,9 @@ impl<K: Hash + Eq + Clone, V> GrowingIndex<K, V> {
             chunk.reserve_exact(wanted - chunk.len());
         }
         chunk.push((key, value));
+        if chunk.len() == CHUNK / 2 {
+            self.ahead.request(CHUNK);
+        }
         self.len += 1;
         debug_assert!(self.chunks.iter().rev().skip(1).all(|chunk| chunk.len() == CHUNK));
     }
@@ -193,10 +206,18 @@ impl<K: Hash + Eq + Clone + Serialize, V: Serialize> Serialize for GrowingIndex<
     }
 }
 
-impl<'de, K: Hash + Eq + Clone + Deserialize<'de>, V: Deserialize<'de>> Deserialize<'de> for GrowingIndex<K, V> {
+impl<'de, K, V> Deserialize<'de> for GrowingIndex<K, V>
+where
+    K: Hash + Eq + Clone + Send + 'static + Deserialize<'de>,
+    V: Send + 'static + Deserialize<'de>,
+{
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct Entries<K, V>(PhantomData<(K, V)>);
-        impl<'de, K: Hash + Eq + Clone + Deserialize<'de>, V: Deserialize<'de>> Visitor<'de> for Entries<K, V> {
+        impl<'de, K, V> Visitor<'de> for Entries<K, V>
+        where
+            K: Hash + Eq + Clone + Send + 'static + Deserialize<'de>,
+            V: Send + 'static + Deserialize<'de>,
+        {
             type Value = GrowingIndex<K, V>;
 
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -278,5 +299,20 @@ mod tests {
         assert_eq!(index.chunks.len(), 5);
         *index.get_mut(&7).unwrap() = 70;
         assert_eq!(index.get(&7), Some(&70));
+    }
+
+    #[test]
+    fn the_next_chunk_is_the_one_made_ahead() {
+        let mut index = GrowingIndex::new();
+        for i in 0..(CHUNK + CHUNK / 2) {
+            index.insert_full(i, [i; 8]);
+        }
+        let made = index.ahead.wait(std::time::Duration::from_secs(10)).expect("asked for halfway through");
+        for i in 0..CHUNK {
+            index.insert_full(CHUNK * 2 + i, [i; 8]);
+        }
+        assert_eq!(index.chunks[2].as_ptr() as *const (usize, [usize; 8]), made);
+        assert_eq!(index.chunks[2].capacity(), CHUNK);
+        assert_eq!(index.get(&(CHUNK * 2 + 5)), Some(&[5; 8]));
     }
 }
