@@ -311,7 +311,7 @@ mod tests {
         for i in 0..CHUNK {
             index.insert_full(CHUNK * 2 + i, [i; 8]);
         }
-        assert_eq!(index.chunks[2].as_ptr() as *const (usize, [usize; 8]), made);
+        assert_eq!(index.chunks[2].as_ptr(), made);
         assert_eq!(index.chunks[2].capacity(), CHUNK);
         assert_eq!(index.get(&(CHUNK * 2 + 5)), Some(&[5; 8]));
     }
