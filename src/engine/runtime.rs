@@ -8,12 +8,18 @@
 //! pipelined into the group commit); only what leaves the engine waits. A second task awaits
 //! the journal's acknowledgements in order and publishes the durable seq on a watch channel
 //! every pending decision waits on (one wake-up per flush, not one channel per input).
+//!
+//! Where the engine's loop runs ([`Home`]): live, on a thread of its own, so the tasks that
+//! feed it and wait on it (clients, broker adapters, the durability task) never queue it
+//! behind their own polls; in a lock-step simulation, as a task on the runtime beside the
+//! loop that waits on every decision (a thread of its own would cost two wake-ups an input).
 
 use std::sync::Arc;
 
 use thiserror::Error;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
+use tracing::warn;
 
 use super::core::{Core, EngineError};
 use super::rerun::{Divergence, json};
@@ -80,10 +86,63 @@ pub struct EngineStatus {
     pub halted: Option<String>,
 }
 
+/// Where the engine's loop runs (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Home {
+    /// A task on the current tokio runtime.
+    Task,
+    /// A thread of its own (`blotter-engine`) driving the loop; the runtime's other tasks
+    /// run on its workers.
+    Thread,
+}
+
+/// The running loop, which hands back the core when it ends.
+enum Running {
+    Task(JoinHandle<Core>),
+    Thread(oneshot::Receiver<Core>),
+}
+
+impl Running {
+    fn start(home: Home, core: Core, shell: Shell, rx: mpsc::Receiver<Request>) -> Running {
+        if home == Home::Task {
+            return Running::Task(tokio::spawn(run(core, shell, rx)));
+        }
+        // The loop's channels and the journal's acknowledgements need no I/O driver, so a
+        // thread outside the runtime can drive it, within the runtime's context. Its parts
+        // go over once it runs, so a failed spawn leaves them here for a task instead.
+        let runtime = tokio::runtime::Handle::current();
+        let (done, ended) = oneshot::channel();
+        let (parts, arrive) = std::sync::mpsc::sync_channel::<(Core, Shell, mpsc::Receiver<Request>)>(1);
+        let thread = std::thread::Builder::new().name("blotter-engine".into()).spawn(move || {
+            if let Ok((core, shell, rx)) = arrive.recv() {
+                let _ = done.send(runtime.block_on(run(core, shell, rx)));
+            }
+        });
+        let sent = match thread {
+            Ok(_) => parts.send((core, shell, rx)).map_err(|returned| ("it ended at once".to_owned(), returned.0)),
+            Err(error) => Err((error.to_string(), (core, shell, rx))),
+        };
+        match sent {
+            Ok(()) => Running::Thread(ended),
+            Err((why, (core, shell, rx))) => {
+                warn!(why, "no thread of its own for the engine; it runs as a task");
+                Running::Task(tokio::spawn(run(core, shell, rx)))
+            }
+        }
+    }
+
+    async fn join(self) -> Result<Core, RunError> {
+        match self {
+            Running::Task(task) => task.await.map_err(|_| RunError::Stopped),
+            Running::Thread(ended) => ended.await.map_err(|_| RunError::Stopped),
+        }
+    }
+}
+
 /// A handle to the running engine.
 pub struct Engine {
     inputs: EngineInputs,
-    task: JoinHandle<Core>,
+    running: Running,
     durable: watch::Receiver<Progress>,
 }
 
@@ -136,16 +195,19 @@ impl Reply {
 }
 
 impl Engine {
-    /// Starts the engine on the current tokio runtime. Inputs carry their own engine time
-    /// (simulation); one without a time gets the engine's current time.
+    /// Starts the engine as a task on the current tokio runtime, for a simulation that waits
+    /// on each decision. Inputs carry their own engine time; one without a time gets the
+    /// engine's current time.
     pub fn spawn(core: Core, appender: Appender<Event>) -> Engine {
-        Engine::spawn_with_clock(core, appender, Box::new(|| i64::MIN))
+        let head = core.last_seq();
+        Engine::start(Home::Task, core, appender, Box::new(|| i64::MIN), CatchUp { expected: None, head })
     }
 
-    /// As [`Engine::spawn`], stamping inputs that carry no time with `clock` (live use).
+    /// Starts the engine for live use, on a thread of its own (within the current runtime's
+    /// context), stamping inputs that carry no time with `clock`.
     pub fn spawn_with_clock(core: Core, appender: Appender<Event>, clock: Clock) -> Engine {
         let head = core.last_seq();
-        Engine::start(core, appender, clock, CatchUp { expected: None, head })
+        Engine::start(Home::Thread, core, appender, clock, CatchUp { expected: None, head })
     }
 
     /// Resumes a journal whose records up to `head` are already durable: `core` starts from
@@ -155,10 +217,11 @@ impl Engine {
     /// broker commands are handed out again, so a simulated venue is rebuilt exactly.
     pub fn resume(core: Core, appender: Appender<Event>, expected: Records<Event>, head: u64) -> Engine {
         assert!(core.last_seq() <= head, "the core is ahead of the journal it resumes");
-        Engine::start(core, appender, Box::new(|| i64::MIN), CatchUp { expected: Some(expected), head })
+        let catch_up = CatchUp { expected: Some(expected), head };
+        Engine::start(Home::Task, core, appender, Box::new(|| i64::MIN), catch_up)
     }
 
-    fn start(core: Core, appender: Appender<Event>, clock: Clock, catch_up: CatchUp) -> Engine {
+    fn start(home: Home, core: Core, appender: Appender<Event>, clock: Clock, catch_up: CatchUp) -> Engine {
         let (tx, rx) = mpsc::channel(INPUT_CHANNEL);
         let (progress_tx, progress_rx) = watch::channel(Ok(catch_up.head));
         let (acks_tx, acks_rx) = mpsc::channel(ACKS_IN_FLIGHT);
@@ -166,8 +229,8 @@ impl Engine {
         tokio::spawn(publish_durability(acks_rx, Arc::clone(&progress_tx)));
         let durable = progress_rx.clone();
         let shell = Shell { appender, clock, acks: acks_tx, progress: progress_tx, durable: progress_rx, catch_up };
-        let task = tokio::spawn(run(core, shell, rx));
-        Engine { inputs: EngineInputs { tx }, task, durable }
+        let running = Running::start(home, core, shell, rx);
+        Engine { inputs: EngineInputs { tx }, running, durable }
     }
 
     /// Sends `input` at engine time `ts_ns` and waits for the engine's decision (not for
@@ -215,7 +278,7 @@ impl Engine {
     /// Stops taking inputs once every [`EngineInputs`] is dropped and returns the core.
     pub async fn shutdown(self) -> Result<Core, RunError> {
         drop(self.inputs);
-        self.task.await.map_err(|_| RunError::Stopped)
+        self.running.join().await
     }
 }
 
@@ -381,3 +444,6 @@ fn fail(progress: &watch::Sender<Progress>, reason: String) {
         true
     });
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,44 @@
+use std::sync::{Arc, Mutex};
+
+use super::*;
+use crate::bench::market_order;
+use crate::journal::{Genesis, Journal, JournalWriter, OpenOptions, WriterConfig};
+
+/// Runs one market order through a live engine on `runtime`; returns the threads its clock
+/// was read on (the engine loop's) and the seq of the durable decision.
+fn one_live_order(runtime: tokio::runtime::Runtime) -> (Vec<Option<String>>, u64) {
+    let scratch = tempfile::tempdir().unwrap();
+    let journal = Journal::create(scratch.path().join("j"), &Genesis::new(Some(3)), &OpenOptions::default()).unwrap();
+    let core = Core::new(journal.genesis_hash());
+    let read_on = Arc::new(Mutex::new(Vec::new()));
+    let clock: Clock = Box::new({
+        let read_on = Arc::clone(&read_on);
+        move || {
+            read_on.lock().unwrap().push(std::thread::current().name().map(str::to_owned));
+            1_700_000_000_000_000_000
+        }
+    });
+    let last_seq = runtime.block_on(async {
+        let writer = JournalWriter::<Event>::spawn(journal, WriterConfig::default());
+        let engine = Engine::spawn_with_clock(core, writer.appender(), clock);
+        let durable = engine.submit_now(market_order("o-1".into(), "X", 0)).await.unwrap().durable().await.unwrap();
+        assert_eq!(durable.commands.len(), 1, "the order goes to the broker once durable");
+        let core = engine.shutdown().await.unwrap();
+        assert_eq!(core.last_seq(), durable.last_seq);
+        drop(writer.close().await.unwrap());
+        durable.last_seq
+    });
+    let read_on = read_on.lock().unwrap().clone();
+    (read_on, last_seq)
+}
+
+#[test]
+fn a_live_engine_decides_on_a_thread_of_its_own_on_either_runtime() {
+    let current = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let workers = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    for runtime in [current, workers] {
+        let (read_on, last_seq) = one_live_order(runtime);
+        assert_eq!(read_on, vec![Some("blotter-engine".to_owned())]);
+        assert!(last_seq >= 3, "the input, the order and its submission: {last_seq}");
+    }
+}
