@@ -5,14 +5,15 @@
 //! nothing leaves the engine before the events that caused it are durable.
 //!
 //! The engine task does not wait for durability before taking the next input (decisions are
-//! pipelined into the group commit); only what leaves the engine waits. A second task awaits
-//! the journal's acknowledgements in order and publishes the durable seq on a watch channel
-//! every pending decision waits on (one wake-up per flush, not one channel per input).
+//! pipelined into the group commit); only what leaves the engine waits. Each entry's
+//! acknowledgement is a callback the journal's flusher thread runs right after the flush
+//! ([`publish`]): it publishes the durable seq on a watch channel every pending decision
+//! waits on (one wake-up per flush, not one channel per input, and no hop through a task).
 //!
 //! Where the engine's loop runs ([`Home`]): live, on a thread of its own, so the tasks that
-//! feed it and wait on it (clients, broker adapters, the durability task) never queue it
-//! behind their own polls; in a lock-step simulation, as a task on the runtime beside the
-//! loop that waits on every decision (a thread of its own would cost two wake-ups an input).
+//! feed it and wait on it (clients, broker adapters) never queue it behind their own polls;
+//! in a lock-step simulation, as a task on the runtime beside the loop that waits on every
+//! decision (a thread of its own would cost two wake-ups an input).
 
 use std::sync::Arc;
 
@@ -26,7 +27,7 @@ use super::rerun::{Divergence, json};
 use super::state::EngineState;
 use crate::broker::BrokerCommand;
 use crate::event::Event;
-use crate::journal::{Ack, Appender, Envelope, JournalError, Records};
+use crate::journal::{Appender, Committed, Envelope, JournalError, Records};
 
 /// Why a run stopped.
 #[derive(Debug, Error)]
@@ -49,8 +50,6 @@ pub const INPUT_CHANNEL: usize = 4096;
 /// 2.3 records of ~150 bytes, so an entry stays below [`crate::journal::INLINE_BLOCK_BYTES`];
 /// with 512, entries reached ~180 KB and each went to a sled blob file.
 const MAX_INPUTS_PER_BATCH: usize = 200;
-/// Journal entries awaiting their acknowledgement at most.
-const ACKS_IN_FLIGHT: usize = 1024;
 
 /// Engine time at the edge, for live use: read when an input arrives without a time. The
 /// engine never lets it go backwards (it takes the later of the clock and engine time).
@@ -224,11 +223,9 @@ impl Engine {
     fn start(home: Home, core: Core, appender: Appender<Event>, clock: Clock, catch_up: CatchUp) -> Engine {
         let (tx, rx) = mpsc::channel(INPUT_CHANNEL);
         let (progress_tx, progress_rx) = watch::channel(Ok(catch_up.head));
-        let (acks_tx, acks_rx) = mpsc::channel(ACKS_IN_FLIGHT);
         let progress_tx = Arc::new(progress_tx);
-        tokio::spawn(publish_durability(acks_rx, Arc::clone(&progress_tx)));
         let durable = progress_rx.clone();
-        let shell = Shell { appender, clock, acks: acks_tx, progress: progress_tx, durable: progress_rx, catch_up };
+        let shell = Shell { appender, clock, progress: progress_tx, durable: progress_rx, catch_up };
         let running = Running::start(home, core, shell, rx);
         Engine { inputs: EngineInputs { tx }, running, durable }
     }
@@ -312,7 +309,6 @@ impl EngineInputs {
 struct Shell {
     appender: Appender<Event>,
     clock: Clock,
-    acks: mpsc::Sender<(u64, Ack)>,
     progress: Arc<watch::Sender<Progress>>,
     durable: watch::Receiver<Progress>,
     catch_up: CatchUp,
@@ -403,35 +399,32 @@ impl Shell {
     /// state is ahead of the journal) and fails every pending decision.
     async fn journal(&mut self, core: &mut Core, records: Vec<(Envelope, Event)>) {
         let last_seq = records.last().map_or(0, |(env, _)| env.seq);
-        let queued = match self.appender.submit_records(records).await {
-            Ok(ack) => self.acks.send((last_seq, ack)).await.map_err(|_| "the durability task stopped".to_owned()),
-            Err(error) => Err(error.to_string()),
-        };
-        if let Err(reason) = queued {
+        let progress = Arc::clone(&self.progress);
+        let queued = self.appender.submit_records_then(records, move |outcome| publish(&progress, last_seq, outcome));
+        if let Err(reason) = queued.await.map_err(|error| error.to_string()) {
             core.stop(format!("the journal refused records up to seq {last_seq}: {reason}"));
             fail(&self.progress, reason);
         }
     }
 }
 
-/// Awaits each journal entry's acknowledgement in order and publishes the durable seq.
-async fn publish_durability(mut acks: mpsc::Receiver<(u64, Ack)>, progress: Arc<watch::Sender<Progress>>) {
-    while let Some((last_seq, ack)) = acks.recv().await {
-        match ack.durable().await {
-            Ok(committed) if committed.seq == last_seq => {
-                progress.send_if_modified(|p| match p {
-                    Ok(seq) => {
-                        *seq = last_seq;
-                        true
-                    }
-                    Err(_) => false,
-                });
-            }
-            Ok(committed) => {
-                fail(&progress, format!("acknowledged seq {} for an entry ending at {last_seq}", committed.seq));
-            }
-            Err(error) => fail(&progress, error.to_string()),
+/// Publishes the outcome of the journal entry ending at `last_seq`; called on the journal's
+/// flusher thread, in entry order, as soon as the flush covering it returns.
+fn publish(progress: &watch::Sender<Progress>, last_seq: u64, outcome: Result<Committed, JournalError>) {
+    match outcome {
+        Ok(committed) if committed.seq == last_seq => {
+            progress.send_if_modified(|p| match p {
+                Ok(seq) => {
+                    *seq = last_seq;
+                    true
+                }
+                Err(_) => false,
+            });
         }
+        Ok(committed) => {
+            fail(progress, format!("acknowledged seq {} for an entry ending at {last_seq}", committed.seq))
+        }
+        Err(error) => fail(progress, error.to_string()),
     }
 }
 

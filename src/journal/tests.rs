@@ -327,6 +327,78 @@ async fn after_a_write_failure_every_append_is_refused() {
     assert!(reopened.verify().unwrap().events <= 3);
 }
 
+/// Records for seqs `first..first + n` of a journal with genesis hash `h0`, stamped as the
+/// engine stamps them.
+fn stamped(h0: &ChainHash, first: u64, n: u64) -> Vec<(Envelope, Opaque)> {
+    (first..first + n)
+        .map(|seq| {
+            let draft = draft(seq);
+            let envelope = Envelope {
+                seq,
+                event_id: envelope::event_id(h0, seq),
+                ts_ns: draft.ts_ns,
+                stream: draft.stream.clone(),
+                correlation_id: None,
+                causation_id: None,
+                schema_version: Opaque::SCHEMA_VERSION,
+            };
+            (envelope, draft.payload)
+        })
+        .collect()
+}
+
+/// What a callback acknowledgement saw: the thread it ran on and the outcome.
+type Called = std::sync::mpsc::Receiver<(Option<String>, Result<Committed>)>;
+
+fn recording_callback() -> (impl FnOnce(Result<Committed>) + Send + 'static, Called) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let call = move |outcome| {
+        let _ = tx.send((std::thread::current().name().map(str::to_owned), outcome));
+    };
+    (call, rx)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_callback_acknowledgement_runs_once_on_the_flusher_thread_for_success_and_refusal() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = create(dir.path());
+    let h0 = journal.genesis_hash();
+    let writer = JournalWriter::<Opaque>::spawn(journal, WriterConfig::default());
+    let appender = writer.appender();
+    let (then, called) = recording_callback();
+    appender.submit_records_then(stamped(&h0, 1, 3), then).await.unwrap();
+    // A wrong seq is refused, and the callback says so.
+    let (then, refused) = recording_callback();
+    appender.submit_records_then(stamped(&h0, 9, 1), then).await.unwrap();
+    drop(appender);
+    let journal = writer.close().await.unwrap();
+    let (thread, outcome) = called.recv().unwrap();
+    assert_eq!(thread.as_deref(), Some("blotter-journal-flush"));
+    assert_eq!(outcome.unwrap().seq, 3);
+    assert!(called.try_recv().is_err(), "called once");
+    let (_, outcome) = refused.recv().unwrap();
+    assert!(matches!(outcome, Err(JournalError::Invalid(_))), "{outcome:?}");
+    assert_eq!(journal.verify().unwrap().events, 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_callback_hears_a_write_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut journal = create(dir.path());
+    let h0 = journal.genesis_hash();
+    let full = witness::Witness::open("/dev/full".into()).unwrap().0;
+    let genesis = journal.genesis().encode().unwrap();
+    journal.durability = log::Durability::new(journal.segments.clone(), genesis, journal.head(), full).unwrap();
+    let writer = JournalWriter::<Opaque>::spawn(journal, WriterConfig::default());
+    let appender = writer.appender();
+    let (then, called) = recording_callback();
+    appender.submit_records_then(stamped(&h0, 1, 2), then).await.unwrap();
+    let (_, outcome) = called.recv().unwrap();
+    assert!(matches!(outcome, Err(JournalError::Failed(_))), "{outcome:?}");
+    drop(appender);
+    assert!(writer.close().await.unwrap().failure().is_some());
+}
+
 /// The `b`-th batch of seven drafts (seqs `7b + 1 ..= 7b + 7` in a new journal).
 fn seven(b: u64) -> Vec<Draft<Opaque>> {
     (b * 7 + 1..=b * 7 + 7).map(draft).collect()

@@ -56,7 +56,7 @@ impl Default for WriterConfig {
 
 struct Request<P> {
     entry: Entry<P>,
-    ack: oneshot::Sender<Result<Committed>>,
+    ack: AckSender,
 }
 
 /// What one request appends: a draft (the journal assigns its envelope), or records whose
@@ -66,7 +66,42 @@ enum Entry<P> {
     Records(Vec<(Envelope, P)>),
 }
 
-type AckSender = oneshot::Sender<Result<Committed>>;
+/// Where a request's acknowledgement goes, once its flush returned (or it failed).
+enum AckSender {
+    /// A channel the producer awaits ([`Ack`]).
+    Channel(oneshot::Sender<Result<Committed>>),
+    /// A callback run on the flusher thread ([`Appender::submit_records_then`]).
+    Call(AckCall),
+}
+
+type Callback = Box<dyn FnOnce(Result<Committed>) + Send>;
+
+/// A callback that is called exactly once: with the outcome, or, if the writer goes away
+/// with the request (its thread died), with [`JournalError::WriterStopped`].
+struct AckCall(Option<Callback>);
+
+impl AckSender {
+    fn send(self, result: Result<Committed>) {
+        match self {
+            AckSender::Channel(channel) => {
+                let _ = channel.send(result);
+            }
+            AckSender::Call(mut call) => {
+                if let Some(callback) = call.0.take() {
+                    callback(result);
+                }
+            }
+        }
+    }
+}
+
+impl Drop for AckCall {
+    fn drop(&mut self) {
+        if let Some(callback) = self.0.take() {
+            callback(Err(JournalError::WriterStopped));
+        }
+    }
+}
 
 /// An encoded batch on its way to the flusher (`None`: every draft failed to encode).
 struct Pending {
@@ -114,9 +149,31 @@ impl<P: Payload> Appender<P> {
         self.request(Entry::Records(records)).await
     }
 
+    /// As [`Appender::submit_records`], but the acknowledgement is `then(outcome)`, called on
+    /// the writer's flusher thread as soon as the flush covering the records returns (or the
+    /// records are refused): a producer publishing its own durability saves a hop through a
+    /// task. `then` must be quick and must not block. If the records cannot be queued (the
+    /// writer stopped), `then` is not called and the error is returned.
+    pub async fn submit_records_then(
+        &self,
+        records: Vec<(Envelope, P)>,
+        then: impl FnOnce(Result<Committed>) + Send + 'static,
+    ) -> Result<()> {
+        let ack = AckSender::Call(AckCall(Some(Box::new(then))));
+        let request = Request { entry: Entry::Records(records), ack };
+        self.tx.send(request).await.map_err(|refused| {
+            // Not queued: the caller hears it from the error, not from the callback.
+            if let AckSender::Call(mut call) = refused.0.ack {
+                call.0 = None;
+            }
+            JournalError::WriterStopped
+        })
+    }
+
     async fn request(&self, entry: Entry<P>) -> Result<Ack> {
         let (ack, rx) = oneshot::channel();
-        self.tx.send(Request { entry, ack }).await.map_err(|_| JournalError::WriterStopped)?;
+        let request = Request { entry, ack: AckSender::Channel(ack) };
+        self.tx.send(request).await.map_err(|_| JournalError::WriterStopped)?;
         Ok(Ack(rx))
     }
 
@@ -244,7 +301,7 @@ fn flush_loop(
                 fail_all(&mut pending.acks, error);
             }
             for (ack, result) in pending.acks {
-                let _ = ack.send(result);
+                ack.send(result);
             }
         }
     }
@@ -275,5 +332,38 @@ fn fail_all(acks: &mut [(AckSender, Result<Committed>)], error: &JournalError) {
         if result.is_ok() {
             *result = Err(JournalError::Failed(reason.clone()));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::Opaque;
+
+    fn recorder() -> (Callback, std::sync::mpsc::Receiver<Result<Committed>>) {
+        let (tx, rx) = std::sync::mpsc::channel();
+        (Box::new(move |outcome| tx.send(outcome).unwrap()), rx)
+    }
+
+    #[test]
+    fn a_callback_dropped_unanswered_hears_that_the_writer_stopped_and_one_answered_only_once() {
+        let (callback, heard) = recorder();
+        drop(AckCall(Some(callback)));
+        assert!(matches!(heard.try_recv(), Ok(Err(JournalError::WriterStopped))));
+        let (callback, heard) = recorder();
+        AckSender::Call(AckCall(Some(callback))).send(Err(JournalError::Invalid("no".into())));
+        assert!(matches!(heard.try_recv(), Ok(Err(JournalError::Invalid(_)))));
+        assert!(heard.try_recv().is_err(), "not again on drop");
+    }
+
+    #[tokio::test]
+    async fn records_that_cannot_be_queued_are_an_error_and_no_call() {
+        let (tx, rx) = mpsc::channel(1);
+        drop(rx);
+        let appender = Appender::<Opaque> { tx };
+        let (tx, heard) = std::sync::mpsc::channel();
+        let refused = appender.submit_records_then(Vec::new(), move |outcome| tx.send(outcome).unwrap()).await;
+        assert!(matches!(refused, Err(JournalError::WriterStopped)));
+        assert!(heard.try_recv().is_err(), "not queued, so not called");
     }
 }

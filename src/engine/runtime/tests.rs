@@ -42,3 +42,28 @@ fn a_live_engine_decides_on_a_thread_of_its_own_on_either_runtime() {
         assert!(last_seq >= 3, "the input, the order and its submission: {last_seq}");
     }
 }
+
+#[test]
+fn a_decision_the_journal_refuses_is_never_reported_durable() {
+    let scratch = tempfile::tempdir().unwrap();
+    let mut journal =
+        Journal::create(scratch.path().join("j"), &Genesis::new(Some(3)), &OpenOptions::default()).unwrap();
+    // The journal already holds records 1 and 2, which this fresh core does not know: its
+    // records, stamped from seq 1, are refused.
+    let drafts = [1u64, 2].map(|i| crate::journal::Draft::new(i as i64, "x", market_order(format!("old-{i}"), "X", i)));
+    journal.append(&drafts).unwrap();
+    let core = Core::new(journal.genesis_hash());
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    runtime.block_on(async {
+        let writer = JournalWriter::<Event>::spawn(journal, WriterConfig::default());
+        let engine = Engine::spawn_with_clock(core, writer.appender(), Box::new(|| 1_700_000_000_000_000_000));
+        let pending = engine.submit_now(market_order("o-1".into(), "X", 0)).await.unwrap();
+        assert_eq!(pending.first_seq, 1, "stamped over the journal's own records");
+        let outcome = tokio::time::timeout(std::time::Duration::from_secs(30), pending.durable()).await;
+        let outcome = outcome.expect("the refusal is reported, not waited on forever");
+        assert!(matches!(outcome, Err(RunError::JournalFailed(_))), "{outcome:?}");
+        drop(engine);
+        let journal = writer.close().await.unwrap();
+        assert_eq!(journal.head().seq, 2, "nothing of the engine's was written");
+    });
+}
