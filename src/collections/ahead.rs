@@ -42,20 +42,23 @@ impl<T> Default for Ahead<T> {
 
 impl<T: Send + 'static> Ahead<T> {
     /// Starts making an empty `Vec` with room for `capacity`, its pages written, unless one
-    /// is already being made or waiting. Never blocks.
-    pub fn request(&mut self, capacity: usize) {
+    /// is already being made or waiting. Never blocks. Returns whether one is on its way
+    /// (`false`: the background thread is busy or could not start; the caller allocates).
+    pub fn request(&mut self, capacity: usize) -> bool {
         if !matches!(self.state, State::Idle) {
-            return;
+            return true;
         }
-        let Some(worker) = worker() else { return };
+        let Some(worker) = worker() else { return false };
         let (sender, receiver) = mpsc::sync_channel(1);
         let job: Job = Box::new(move || {
             // The caller may have gone: then the chunk is dropped here.
             let _ = sender.send(faulted_in(capacity));
         });
-        if worker.try_send(job).is_ok() {
+        let queued = worker.try_send(job).is_ok();
+        if queued {
             self.state = State::Making(receiver);
         }
+        queued
     }
 
     /// The `Vec` asked for, if it is ready; `None` (and still being made) if not. Never waits.
@@ -90,9 +93,12 @@ impl<T: Send + 'static> Ahead<T> {
 /// An empty `Vec` with room for `capacity`, each of its pages written once.
 fn faulted_in<T>(capacity: usize) -> Vec<T> {
     let mut chunk = Vec::with_capacity(capacity);
+    if size_of::<T>() == 0 {
+        return chunk; // no memory, and a capacity of `usize::MAX` not to walk
+    }
     let spare = chunk.spare_capacity_mut();
-    // Zero-sized types take no pages; otherwise one slot every `stride` writes each page.
-    let stride = (PAGE / size_of::<T>().max(1)).max(1);
+    // One slot every `stride` writes each page.
+    let stride = (PAGE / size_of::<T>()).max(1);
     for slot in spare.iter_mut().step_by(stride) {
         *slot = MaybeUninit::zeroed();
     }
@@ -116,18 +122,29 @@ fn worker() -> Option<&'static SyncSender<Job>> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::time::Duration;
 
     use super::*;
+
+    /// Asks until the shared background thread takes the request (other tests use it too).
+    pub(crate) fn requested<T: Send + 'static>(ahead: &mut Ahead<T>, capacity: usize) {
+        for _ in 0..1000 {
+            if ahead.request(capacity) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        panic!("the background thread took no request for 10 s");
+    }
 
     #[test]
     fn a_requested_chunk_arrives_empty_with_its_room_and_only_once() {
         let mut ahead: Ahead<[u64; 100]> = Ahead::default();
         assert!(ahead.take().is_none(), "nothing was asked for");
-        ahead.request(1000);
+        requested(&mut ahead, 1000);
         let made = ahead.wait(Duration::from_secs(10)).expect("the chunk is made");
-        ahead.request(5); // one at a time: this changes nothing
+        assert!(ahead.request(5), "one at a time: this changes nothing");
         let chunk = ahead.take().expect("ready");
         assert_eq!((chunk.len(), chunk.capacity(), chunk.as_ptr()), (0, 1000, made));
         assert!(ahead.take().is_none(), "taken once");
@@ -136,10 +153,10 @@ mod tests {
     #[test]
     fn zero_sized_and_page_sized_elements_are_made_too() {
         let mut units: Ahead<()> = Ahead::default();
-        units.request(10);
+        requested(&mut units, 10);
         assert!(units.wait(Duration::from_secs(10)).is_some());
         let mut pages: Ahead<[u8; 10_000]> = Ahead::default();
-        pages.request(3);
+        requested(&mut pages, 3);
         assert!(pages.wait(Duration::from_secs(10)).is_some());
         assert_eq!(pages.take().map(|chunk| chunk.capacity()), Some(3));
     }
