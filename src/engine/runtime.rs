@@ -1,10 +1,10 @@
-//! The engine on tokio: one task owns the [`Core`] (the single writer); inputs arrive through
+//! The engine on tokio: one loop owns the [`Core`] (the single writer); inputs arrive through
 //! a bounded channel; the decisions of every input taken in one wake-up go to the
 //! group-commit journal writer as one atomic entry. Broker commands are handed out only by
 //! [`Pending::durable`], once the journal's durable seq covers every record of the decision:
 //! nothing leaves the engine before the events that caused it are durable.
 //!
-//! The engine task does not wait for durability before taking the next input (decisions are
+//! The loop does not wait for durability before taking the next input (decisions are
 //! pipelined into the group commit); only what leaves the engine waits. Each entry's
 //! acknowledgement is a callback the journal's flusher thread runs right after the flush
 //! ([`publish`]): it publishes the durable seq on a watch channel every pending decision
