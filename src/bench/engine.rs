@@ -62,6 +62,11 @@ pub struct EngineBenchReport {
     pub p50_input_to_durable_us: u64,
     pub p99_input_to_durable_us: u64,
     pub max_input_to_durable_us: u64,
+    /// Latency phase, the two parts of an input's time (each its own p99, so they need not
+    /// add up): waiting for the engine to take it from its queue, and from then until the
+    /// bench saw its decision durable (deciding, the journal, the bench's own watcher).
+    pub p99_wait_for_engine_us: u64,
+    pub p99_engine_to_durable_us: u64,
     /// CPU by thread group in the median throughput round, in cores (Linux; else empty).
     pub saturated_cpu: BTreeMap<String, CoreUse>,
     /// CPU by thread group in the latency phase: whether the engine ran out of cores.
@@ -92,7 +97,7 @@ struct Phase {
     lifecycles: u64,
     events: u64,
     seconds: f64,
-    latencies: Latencies,
+    latencies: Parts,
     /// CPU by thread group while the load ran.
     cpu: BTreeMap<String, CoreUse>,
 }
@@ -119,8 +124,12 @@ impl EngineBench {
             0 => None,
             n => Some(self.phase(n, Load::Paced { per_s: self.offered_lps })?),
         };
-        let mut latency = |p: f64| paced.as_mut().map_or(0, |phase| phase.latencies.percentile(p));
+        let mut latency = |p: f64| paced.as_mut().map_or(0, |phase| phase.latencies.whole.percentile(p));
         let (p50, p99, max) = (latency(50.0), latency(99.0), latency(100.0));
+        let mut part = |part: fn(&mut Parts) -> &mut Latencies| {
+            paced.as_mut().map_or(0, |phase| part(&mut phase.latencies).percentile(99.0))
+        };
+        let (wait_for_engine, engine_to_durable) = (part(|p| &mut p.waiting), part(|p| &mut p.after));
         Ok(EngineBenchReport {
             lifecycles: saturated.lifecycles,
             events: saturated.events,
@@ -130,12 +139,14 @@ impl EngineBench {
             rounds: self.rounds,
             lifecycles_per_s_min: slowest,
             lifecycles_per_s_max: fastest,
-            saturated_p99_input_to_durable_us: saturated.latencies.percentile(99.0),
+            saturated_p99_input_to_durable_us: saturated.latencies.whole.percentile(99.0),
             offered_lifecycles_per_s: self.offered_lps,
             latency_lifecycles_per_s: paced.as_ref().map_or(0.0, |p| p.lifecycles as f64 / p.seconds),
             p50_input_to_durable_us: p50,
             p99_input_to_durable_us: p99,
             max_input_to_durable_us: max,
+            p99_wait_for_engine_us: wait_for_engine,
+            p99_engine_to_durable_us: engine_to_durable,
             saturated_cpu: std::mem::take(&mut saturated.cpu),
             latency_cpu: paced.map(|phase| phase.cpu).unwrap_or_default(),
         })
@@ -264,6 +275,14 @@ impl EngineBenchReport {
             ("p50_input_to_durable_us", self.p50_input_to_durable_us.to_string()),
             ("p99_input_to_durable_us", format!("{}   (target <= 5000)", self.p99_input_to_durable_us)),
             ("max_input_to_durable_us", self.max_input_to_durable_us.to_string()),
+            (
+                "p99_wait_for_engine_us",
+                format!("{}   (of which: until the engine took the input)", self.p99_wait_for_engine_us),
+            ),
+            (
+                "p99_engine_to_durable_us",
+                format!("{}   (of which: from then until durable)", self.p99_engine_to_durable_us),
+            ),
             ("saturated_cpu", cpu::describe(&self.saturated_cpu)),
             (
                 "latency_cpu",
@@ -274,6 +293,25 @@ impl EngineBenchReport {
     }
 }
 
+/// Every input's time to durability, whole and in its two parts.
+struct Parts {
+    whole: Latencies,
+    /// Until the engine took the input from its queue.
+    waiting: Latencies,
+    /// From then until the bench saw the decision durable.
+    after: Latencies,
+}
+
+impl Parts {
+    fn with_capacity(n: usize) -> Parts {
+        Parts {
+            whole: Latencies::with_capacity(n),
+            waiting: Latencies::with_capacity(n),
+            after: Latencies::with_capacity(n),
+        }
+    }
+}
+
 /// Awaits every decision's durability in submission order, records its latency, releases
 /// submissions to the broker and counts finished lifecycles.
 async fn watch(
@@ -281,13 +319,17 @@ async fn watch(
     broker: mpsc::Sender<BrokerCommand>,
     permits: Arc<Semaphore>,
     lifecycles: u64,
-) -> anyhow::Result<Latencies> {
-    let mut latencies = Latencies::with_capacity(3 * lifecycles as usize);
+) -> anyhow::Result<Parts> {
+    let mut latencies = Parts::with_capacity(3 * lifecycles as usize);
     let mut done = 0;
     while done < lifecycles {
         let Some((sent, reply, step)) = rx.recv().await else { anyhow::bail!("the bench stopped early") };
-        let durable = reply.decision().await?.durable().await?;
-        latencies.record(sent.elapsed());
+        let pending = reply.decision().await?;
+        let taken_at = pending.taken_at;
+        let durable = pending.durable().await?;
+        latencies.whole.record(sent.elapsed());
+        latencies.waiting.record(taken_at.saturating_duration_since(sent));
+        latencies.after.record(taken_at.elapsed());
         for command in durable.commands {
             broker.send(command).await?;
         }
@@ -353,6 +395,9 @@ mod tests {
         let (p50, p99, max) =
             (report.p50_input_to_durable_us, report.p99_input_to_durable_us, report.max_input_to_durable_us);
         assert!(0 < p50 && p50 <= p99 && p99 <= max, "{p50} {p99} {max}");
+        // Each part of every input's time is at most its whole, so each part's p99 is too.
+        let (waiting, after) = (report.p99_wait_for_engine_us, report.p99_engine_to_durable_us);
+        assert!(waiting <= p99 && 0 < after && after <= p99, "{waiting} {after} {p99}");
         if std::path::Path::new("/proc/self/schedstat").exists() {
             // The engine's own thread decided, the runtime's ran the clients, and the table
             // says so.

@@ -152,6 +152,9 @@ pub struct Pending {
     pub last_seq: u64,
     /// The next timer deadline after this decision.
     pub next_deadline: Option<i64>,
+    /// When the engine took the input from its queue (the batch's wake-up): for measuring
+    /// the wait for the engine apart from the wait for durability; never reaches a decision.
+    pub taken_at: std::time::Instant,
     commands: Vec<BrokerCommand>,
     durable: watch::Receiver<Progress>,
 }
@@ -346,12 +349,13 @@ impl CatchUp {
 async fn run(mut core: Core, mut shell: Shell, mut rx: mpsc::Receiver<Request>) -> Core {
     let mut requests = Vec::with_capacity(MAX_INPUTS_PER_BATCH);
     while rx.recv_many(&mut requests, MAX_INPUTS_PER_BATCH).await > 0 {
+        let taken_at = std::time::Instant::now();
         let mut records = Vec::with_capacity(4 * requests.len());
         for request in requests.drain(..) {
             match request {
                 Request::Input { ts_ns, input, reply } => {
                     let ts_ns = ts_ns.unwrap_or_else(|| (shell.clock)().max(core.state().clock_ns));
-                    let _ = reply.send(shell.decide(&mut core, ts_ns, input, &mut records));
+                    let _ = reply.send(shell.decide(&mut core, (ts_ns, input, taken_at), &mut records));
                 }
                 Request::Snapshot(reply) => {
                     let _ = reply.send((core.last_seq(), core.state().clone()));
@@ -376,8 +380,7 @@ impl Shell {
     fn decide(
         &mut self,
         core: &mut Core,
-        ts_ns: i64,
-        input: Event,
+        (ts_ns, input, taken_at): (i64, Event, std::time::Instant),
         records: &mut Vec<(Envelope, Event)>,
     ) -> Result<Pending, RunError> {
         let decision = core.handle(ts_ns, input)?;
@@ -392,7 +395,7 @@ impl Shell {
             }
         }
         let next_deadline = core.next_deadline();
-        Ok(Pending { first_seq, last_seq, next_deadline, commands, durable: self.durable.clone() })
+        Ok(Pending { first_seq, last_seq, next_deadline, taken_at, commands, durable: self.durable.clone() })
     }
 
     /// Queues one batch's records as one atomic journal entry; a refusal stops the core (its
