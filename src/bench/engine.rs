@@ -327,9 +327,10 @@ async fn watch(
         let pending = reply.decision().await?;
         let taken_at = pending.taken_at;
         let durable = pending.durable().await?;
-        latencies.whole.record(sent.elapsed());
+        let now = Instant::now();
+        latencies.whole.record(now.saturating_duration_since(sent));
         latencies.waiting.record(taken_at.saturating_duration_since(sent));
-        latencies.after.record(taken_at.elapsed());
+        latencies.after.record(now.saturating_duration_since(taken_at));
         for command in durable.commands {
             broker.send(command).await?;
         }

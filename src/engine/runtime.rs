@@ -355,7 +355,7 @@ async fn run(mut core: Core, mut shell: Shell, mut rx: mpsc::Receiver<Request>) 
             match request {
                 Request::Input { ts_ns, input, reply } => {
                     let ts_ns = ts_ns.unwrap_or_else(|| (shell.clock)().max(core.state().clock_ns));
-                    let _ = reply.send(shell.decide(&mut core, (ts_ns, input, taken_at), &mut records));
+                    let _ = reply.send(shell.decide(&mut core, ts_ns, input, taken_at, &mut records));
                 }
                 Request::Snapshot(reply) => {
                     let _ = reply.send((core.last_seq(), core.state().clone()));
@@ -380,7 +380,9 @@ impl Shell {
     fn decide(
         &mut self,
         core: &mut Core,
-        (ts_ns, input, taken_at): (i64, Event, std::time::Instant),
+        ts_ns: i64,
+        input: Event,
+        taken_at: std::time::Instant,
         records: &mut Vec<(Envelope, Event)>,
     ) -> Result<Pending, RunError> {
         let decision = core.handle(ts_ns, input)?;

@@ -53,6 +53,21 @@ impl<P> Draft<P> {
     }
 }
 
+impl<P: Payload> Draft<P> {
+    /// The envelope this draft gets as record `seq` of the journal whose genesis hash is `h0`.
+    pub fn envelope(&self, h0: &ChainHash, seq: u64) -> Envelope {
+        Envelope {
+            seq,
+            event_id: event_id(h0, seq),
+            ts_ns: self.ts_ns,
+            stream: self.stream.clone(),
+            correlation_id: self.correlation_id,
+            causation_id: self.causation_id,
+            schema_version: P::SCHEMA_VERSION,
+        }
+    }
+}
+
 /// A type the journal can carry. Encoded with bincode through serde, so it must not use
 /// `#[serde(flatten)]`, untagged or internally tagged enums.
 pub trait Payload: Serialize + DeserializeOwned + Send + Sync + 'static {

@@ -379,16 +379,7 @@ impl Batch {
     /// Adds a draft. A draft that cannot be encoded (or would overflow the block) is refused
     /// and leaves the batch as it was.
     pub fn push<P: Payload>(&mut self, draft: &Draft<P>) -> Result<Committed> {
-        let seq = self.next_seq();
-        let envelope = Envelope {
-            seq,
-            event_id: envelope::event_id(&self.h0, seq),
-            ts_ns: draft.ts_ns,
-            stream: draft.stream.clone(),
-            correlation_id: draft.correlation_id,
-            causation_id: draft.causation_id,
-            schema_version: P::SCHEMA_VERSION,
-        };
+        let envelope = draft.envelope(&self.h0, self.next_seq());
         self.push_envelope(&envelope, &draft.payload)
     }
 
@@ -524,23 +515,8 @@ mod tests {
 
     /// The stamped envelopes of `drafts()` appended after `start`.
     fn stamped(h0: ChainHash, start: Head) -> Vec<(Envelope, Opaque)> {
-        drafts()
-            .into_iter()
-            .enumerate()
-            .map(|(i, d)| {
-                let seq = start.seq + i as u64 + 1;
-                let envelope = Envelope {
-                    seq,
-                    event_id: envelope::event_id(&h0, seq),
-                    ts_ns: d.ts_ns,
-                    stream: d.stream,
-                    correlation_id: None,
-                    causation_id: None,
-                    schema_version: Opaque::SCHEMA_VERSION,
-                };
-                (envelope, d.payload)
-            })
-            .collect()
+        let seqs = start.seq + 1..;
+        drafts().into_iter().zip(seqs).map(|(d, seq)| (d.envelope(&h0, seq), d.payload)).collect()
     }
 
     #[test]

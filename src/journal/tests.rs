@@ -330,21 +330,7 @@ async fn after_a_write_failure_every_append_is_refused() {
 /// Records for seqs `first..first + n` of a journal with genesis hash `h0`, stamped as the
 /// engine stamps them.
 fn stamped(h0: &ChainHash, first: u64, n: u64) -> Vec<(Envelope, Opaque)> {
-    (first..first + n)
-        .map(|seq| {
-            let draft = draft(seq);
-            let envelope = Envelope {
-                seq,
-                event_id: envelope::event_id(h0, seq),
-                ts_ns: draft.ts_ns,
-                stream: draft.stream.clone(),
-                correlation_id: None,
-                causation_id: None,
-                schema_version: Opaque::SCHEMA_VERSION,
-            };
-            (envelope, draft.payload)
-        })
-        .collect()
+    (first..first + n).map(|seq| (draft(seq).envelope(h0, seq), draft(seq).payload)).collect()
 }
 
 /// What a callback acknowledgement saw: the thread it ran on and the outcome.
