@@ -54,9 +54,10 @@ const SETTLE_WAIT: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// One segment: its first seq and, while anyone uses it, its sled handles.
 ///
-/// Memory stays bounded however long the journal: sled 0.34 keeps every page it has read
-/// or written in its cache (its eviction, batched per shard, never runs for a few hundred
-/// large pages), about the segment's size. So only the newest segment is held open for
+/// Memory stays bounded however long the journal: the segment being written keeps every
+/// page it wrote in its cache (upstream sled 0.34's eviction, batched per shard, never runs
+/// for a few hundred large pages; the vendored one evicts only for caches of up to 16 MiB,
+/// as a sealed segment's), about the segment's size. So only the newest segment is held open for
 /// good; a sealed one is open while a reader (or [`Segments`]' most recently used slot)
 /// holds it, and closes, freeing its cache, when the last lets go. (Holding every segment
 /// open grew a writer by ~120 MB per million events, and a replay as much.)

@@ -25,6 +25,13 @@ const N_SHARDS: usize = 2;
 #[cfg(not(any(test, feature = "lock_free_delays")))]
 const N_SHARDS: usize = 256;
 
+// blotter: a cache of at most `SMALL_CACHE` bytes is one shard that looks at its accesses
+// every `SMALL_CACHE_BATCH`. Upstream's 256 shards each wait for 64 accesses before they
+// evict anything, so a cache of a few hundred large pages (a database read once, in order)
+// never evicted: reading a sealed 32 MiB journal segment with an 8 MiB cache held all 32.
+const SMALL_CACHE: u64 = 16 << 20;
+const SMALL_CACHE_BATCH: usize = 8;
+
 struct AccessBlock {
     len: AtomicUsize,
     block: [AtomicU64; MAX_QUEUE_ITEMS],
@@ -58,7 +65,7 @@ impl Default for AccessQueue {
 }
 
 impl AccessQueue {
-    fn push(&self, item: CacheAccess) -> bool {
+    fn push(&self, item: CacheAccess, batch: usize) -> bool {
         let mut filled = false;
         loop {
             debug_delay();
@@ -68,7 +75,7 @@ impl AccessQueue {
             debug_delay();
             let offset = block.len.fetch_add(1, Ordering::Release);
 
-            if offset < MAX_QUEUE_ITEMS {
+            if offset < batch {
                 debug_delay();
                 unsafe {
                     block
@@ -114,11 +121,11 @@ impl AccessQueue {
         }
     }
 
-    fn take<'a>(&self, guard: &'a Guard) -> CacheAccessIter<'a> {
+    fn take<'a>(&self, guard: &'a Guard, batch: usize) -> CacheAccessIter<'a> {
         debug_delay();
         let ptr = self.full_list.swap(std::ptr::null_mut(), Ordering::AcqRel);
 
-        CacheAccessIter { guard, current_offset: 0, current_block: ptr }
+        CacheAccessIter { guard, batch, current_offset: 0, current_block: ptr }
     }
 }
 
@@ -145,6 +152,8 @@ impl Drop for AccessQueue {
 
 struct CacheAccessIter<'a> {
     guard: &'a Guard,
+    /// blotter: how many accesses a full block holds.
+    batch: usize,
     current_offset: usize,
     current_block: *mut AccessBlock,
 }
@@ -157,7 +166,7 @@ impl<'a> Iterator for CacheAccessIter<'a> {
             let current_block = unsafe { &*self.current_block };
 
             debug_delay();
-            if self.current_offset >= MAX_QUEUE_ITEMS {
+            if self.current_offset >= self.batch {
                 let to_drop_ptr = self.current_block;
                 debug_delay();
                 self.current_block = current_block.next.load(Ordering::Acquire);
@@ -208,6 +217,8 @@ impl CacheAccess {
 /// A simple LRU cache.
 pub struct Lru {
     shards: Vec<(AccessQueue, FastLock<Shard>)>,
+    /// blotter: accesses a shard queues before it looks at them (at most `MAX_QUEUE_ITEMS`).
+    batch: usize,
 }
 
 unsafe impl Sync for Lru {}
@@ -220,14 +231,19 @@ impl Lru {
             "Please configure the cache \
              capacity to be at least 256 bytes"
         );
-        let shard_capacity = cache_capacity / N_SHARDS as u64;
+        let (n_shards, batch) = if cache_capacity <= SMALL_CACHE {
+            (1, SMALL_CACHE_BATCH)
+        } else {
+            (N_SHARDS, MAX_QUEUE_ITEMS)
+        };
+        let shard_capacity = cache_capacity / n_shards as u64;
 
-        let mut shards = Vec::with_capacity(N_SHARDS);
-        shards.resize_with(N_SHARDS, || {
+        let mut shards = Vec::with_capacity(n_shards);
+        shards.resize_with(n_shards, || {
             (AccessQueue::default(), FastLock::new(Shard::new(shard_capacity)))
         });
 
-        Self { shards }
+        Self { shards, batch: batch.min(MAX_QUEUE_ITEMS) }
     }
 
     /// Called when an item is accessed. Returns a Vec of items to be
@@ -250,12 +266,13 @@ impl Lru {
         let (shard_idx, item_pos) = (id % shards, id / shards);
         let (stack, shard_mu) = &self.shards[safe_usize(shard_idx)];
 
-        let filled = stack.push(CacheAccess::new(item_pos, item_size));
+        let filled =
+            stack.push(CacheAccess::new(item_pos, item_size), self.batch);
 
         if filled {
             // only try to acquire this if
             if let Some(mut shard) = shard_mu.try_lock() {
-                let accesses = stack.take(guard);
+                let accesses = stack.take(guard, self.batch);
                 for item in accesses {
                     let (item_pos, item_size) = item.decompose();
                     let to_evict =

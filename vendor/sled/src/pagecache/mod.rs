@@ -1962,6 +1962,10 @@ impl PageCache {
                 }
             }
         }
+        // blotter: hand the paged-out pages to the collector now. Left in this thread's
+        // garbage bag (64 deferred frees), a scan's evicted pages were freed only after
+        // it ended, so their memory was never reused while it ran.
+        guard.flush();
         Ok(())
     }
 
