@@ -124,12 +124,13 @@ impl EngineBench {
             0 => None,
             n => Some(self.phase(n, Load::Paced { per_s: self.offered_lps })?),
         };
-        let mut latency = |p: f64| paced.as_mut().map_or(0, |phase| phase.latencies.whole.percentile(p));
-        let (p50, p99, max) = (latency(50.0), latency(99.0), latency(100.0));
-        let mut part = |part: fn(&mut Parts) -> &mut Latencies| {
-            paced.as_mut().map_or(0, |phase| part(&mut phase.latencies).percentile(99.0))
+        // Percentile `p` of one part of the paced phase's latencies (0 if it was skipped).
+        let mut latency = |part: fn(&mut Parts) -> &mut Latencies, p: f64| {
+            paced.as_mut().map_or(0, |phase| part(&mut phase.latencies).percentile(p))
         };
-        let (wait_for_engine, engine_to_durable) = (part(|p| &mut p.waiting), part(|p| &mut p.after));
+        let whole: fn(&mut Parts) -> &mut Latencies = |parts| &mut parts.whole;
+        let (p50, p99, max) = (latency(whole, 50.0), latency(whole, 99.0), latency(whole, 100.0));
+        let (wait_for_engine, engine_to_durable) = (latency(|p| &mut p.waiting, 99.0), latency(|p| &mut p.after, 99.0));
         Ok(EngineBenchReport {
             lifecycles: saturated.lifecycles,
             events: saturated.events,
