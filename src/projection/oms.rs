@@ -219,6 +219,25 @@ enum Plan<'e> {
     Fill { found: Found, fill: &'e OrderFilled, next: OrderState, sums: FillSums },
 }
 
+impl Plan<'_> {
+    /// Which of the order's fields executing the plan writes.
+    fn wrote(&self) -> Wrote {
+        match self {
+            Plan::Move { .. } => Wrote::Status,
+            Plan::Nothing | Plan::Create(_) | Plan::Fill { .. } => Wrote::Everything,
+        }
+    }
+}
+
+/// Which of an order's fields an apply wrote, and so which invariants it checks (see [`verify`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wrote {
+    /// Status, `before_cancel`, leaves, transitions and the broker order id: a status change.
+    Status,
+    /// Any field: a new order or a fill.
+    Everything,
+}
+
 /// An order `plan` found: where it lives, and the copy it decoded if it is a base order not
 /// copied out yet (the event will change it, so `execute` copies that one out).
 struct Found {
@@ -426,10 +445,11 @@ impl Oms {
         self.last = Undo::Nothing;
         let refused = |e| InvariantViolation::new(env.seq, ViolationKind::Refused(e));
         let plan = self.plan(event).map_err(refused)?;
+        let wrote = plan.wrote();
         let touched = self.execute(At { seq: env.seq, ts_ns: env.ts_ns }, plan).map_err(refused)?;
         let Some(slot) = touched else { return Ok(None) };
         let order = self.at(slot);
-        if let Err((invariant, detail)) = verify(order) {
+        if let Err((invariant, detail)) = verify(order, wrote) {
             let client_order_id = order.client_order_id().clone();
             self.undo_last();
             return Err(InvariantViolation::new(env.seq, ViolationKind::Broken { client_order_id, invariant, detail }));
@@ -631,11 +651,11 @@ impl<'de> Deserialize<'de> for Oms {
 }
 
 fn positive_qty(field: &'static str, value: Decimal) -> Result<(), OrderError> {
-    if value > Decimal::ZERO { Ok(()) } else { Err(OrderError::NonPositiveQty { field, value }) }
+    if positive(value) { Ok(()) } else { Err(OrderError::NonPositiveQty { field, value }) }
 }
 
 fn positive_price(field: &'static str, value: Decimal) -> Result<(), OrderError> {
-    if value > Decimal::ZERO { Ok(()) } else { Err(OrderError::NonPositivePrice { field, value }) }
+    if positive(value) { Ok(()) } else { Err(OrderError::NonPositivePrice { field, value }) }
 }
 
 fn validate_created(c: &OrderCreated) -> Result<(), OrderError> {
@@ -661,13 +681,29 @@ fn validate_created(c: &OrderCreated) -> Result<(), OrderError> {
     Ok(())
 }
 
-/// The OMS invariants of one order, recomputed from its fill record.
-fn verify(o: &OrderView) -> Result<(), (&'static str, String)> {
+/// The OMS invariants of one order after an apply that wrote `wrote`.
+///
+/// Every apply checks the invariants over its status (cum + leaves = qty while open, leaves = 0
+/// when terminal, `before_cancel`, the last transition). The invariants over the fill record
+/// (cum, notional and fees = Σ over fills, avg px = Σ qty·px / Σ qty, the overfill and late
+/// flags) are checked by every apply that writes those fields: a new order and a fill. A status
+/// change never writes them, so in release builds it does not check them again; debug builds
+/// (the tests) check everything on every apply. Why: checking everything was a quarter of a
+/// replay's folding (callgrind, 400k lifecycle events: ~475 of ~1,970 instructions an event);
+/// this takes ~130 of them off.
+fn verify(o: &OrderView, wrote: Wrote) -> Result<(), (&'static str, String)> {
+    verify_status(o)?;
+    if wrote == Wrote::Everything || cfg!(debug_assertions) {
+        verify_fills(o)?;
+    }
+    Ok(())
+}
+
+/// The invariants over an order's status and quantities.
+fn verify_status(o: &OrderView) -> Result<(), (&'static str, String)> {
     let qty = o.created.qty;
     let fail = |invariant, detail: String| Err((invariant, detail));
-    let overflow = || ("fill record sums", "overflow".to_owned());
-
-    if o.cum_qty < Decimal::ZERO || o.leaves_qty < Decimal::ZERO {
+    if negative(o.cum_qty) || negative(o.leaves_qty) {
         return fail("quantities are non-negative", format!("cum {} leaves {}", o.cum_qty, o.leaves_qty));
     }
     if o.status.is_terminal() {
@@ -680,7 +716,16 @@ fn verify(o: &OrderView) -> Result<(), (&'static str, String)> {
     if (o.status == OrderStatus::PendingCancel) != o.before_cancel.is_some() {
         return fail("before_cancel is set exactly while PendingCancel", format!("{:?}", o.state()));
     }
+    if o.transitions.last().map(|t| t.status) != Some(o.status) {
+        return fail("the last transition is the status", format!("{:?}", o.status));
+    }
+    Ok(())
+}
 
+/// The invariants over an order's fill record, recomputed from it.
+fn verify_fills(o: &OrderView) -> Result<(), (&'static str, String)> {
+    let fail = |invariant, detail: String| Err((invariant, detail));
+    let overflow = || ("fill record sums", "overflow".to_owned());
     let (mut cum, mut notional, mut fees) = (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
     for f in &o.fills {
         cum = cum.checked_add(f.qty).ok_or_else(overflow)?;
@@ -697,16 +742,23 @@ fn verify(o: &OrderView) -> Result<(), (&'static str, String)> {
     if avg_px != o.avg_px {
         return fail("avg px = Σ qty·px / Σ qty", format!("{:?} vs {avg_px:?}", o.avg_px));
     }
-    if o.overfill != (o.cum_qty > qty) {
-        return fail("overfill flagged iff cum > qty", format!("cum {} qty {qty}", o.cum_qty));
+    if o.overfill != (o.cum_qty > o.created.qty) {
+        return fail("overfill flagged iff cum > qty", format!("cum {} qty {}", o.cum_qty, o.created.qty));
     }
     if o.late_fill != o.fills.iter().any(|f| f.late) {
         return fail("late_fill flagged iff a fill was late", String::new());
     }
-    if o.transitions.last().map(|t| t.status) != Some(o.status) {
-        return fail("the last transition is the status", format!("{:?}", o.status));
-    }
     Ok(())
+}
+
+/// Below zero (a sign test: cheaper than comparing with zero, which aligns scales).
+fn negative(value: Decimal) -> bool {
+    value.is_sign_negative() && !value.is_zero()
+}
+
+/// Above zero (see [`negative`]).
+fn positive(value: Decimal) -> bool {
+    value.is_sign_positive() && !value.is_zero()
 }
 
 #[cfg(test)]
@@ -804,6 +856,31 @@ mod tests {
         oms.undo_last();
         assert_eq!(oms, accepted_state, "a second undo takes back nothing");
         assert_ne!(oms, submitted_state);
+    }
+
+    #[test]
+    fn every_apply_checks_the_status_and_fills_and_new_orders_check_the_fill_record() {
+        let mut events = working("a", "10");
+        events.push(fill("a", "f-1", "4", "100"));
+        let good = run(&events).get(&cid("a")).unwrap().into_owned();
+        assert_eq!(verify(&good, Wrote::Everything), Ok(()));
+
+        let mut wrong_avg = good.clone();
+        wrong_avg.avg_px = Some(d("99"));
+        assert_eq!(verify_status(&wrong_avg), Ok(()), "the fill record is not the status");
+        assert_eq!(verify(&wrong_avg, Wrote::Everything).unwrap_err().0, "avg px = Σ qty·px / Σ qty");
+        let mut wrong_fees = good.clone();
+        wrong_fees.fees = d("0");
+        assert_eq!(verify(&wrong_fees, Wrote::Everything).unwrap_err().0, "notional and fees = Σ over fills");
+
+        let mut wrong_leaves = good.clone();
+        wrong_leaves.leaves_qty = d("5");
+        assert_eq!(verify(&wrong_leaves, Wrote::Status).unwrap_err().0, "cum + leaves = qty while open");
+        let mut negative_cum = good;
+        negative_cum.cum_qty = d("-4");
+        assert_eq!(verify(&negative_cum, Wrote::Status).unwrap_err().0, "quantities are non-negative");
+        // Debug builds (these tests) check the fill record after a status change too.
+        assert_eq!(verify(&wrong_avg, Wrote::Status).is_err(), cfg!(debug_assertions));
     }
 
     #[test]
