@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
+use super::cpu::ProcessUsage;
 use crate::event::synthetic::Lifecycles;
 use crate::journal::{Genesis, Journal, OpenCheck, OpenOptions};
 use crate::replay::{self, Until, checkpoint};
@@ -34,8 +35,18 @@ pub struct ReplayBenchReport {
     pub events: u64,
     pub orders: usize,
     pub replay_eps: f64,
+    /// CPU time (every thread: reading, verifying, decoding, folding) per replayed event, in
+    /// ns: what the replay costs, which the machine's noise moves far less than `replay_eps`.
+    /// On `n` cores a replay can go no faster than `n × 1e9 / replay_cpu_ns` events/s.
+    pub replay_cpu_ns: f64,
+    /// Cores busy during the replay on average (`replay_cpu_ns × replay_eps / 1e9`).
+    pub replay_cores: f64,
+    /// Minor page faults during the replay: fresh memory touched (mostly the views).
+    pub replay_page_faults: u64,
     /// Baseline: the same journal read, verified and decoded, without folding.
     pub decode_eps: f64,
+    /// CPU time per event of that baseline, in ns (`replay_cpu_ns` less this: the folding).
+    pub decode_cpu_ns: f64,
     pub snapshot_events: u64,
     pub tail_events: u64,
     pub snapshot_bytes: usize,
@@ -61,15 +72,17 @@ impl ReplayBench {
         let small = scratch.path().join("replay");
         build(&small, self.events, 0, self.concurrency)?;
         let journal = Journal::open(&small, &OpenOptions { check: OpenCheck::Tail, ..OpenOptions::default() })?;
-        let start = Instant::now();
+        let (start, usage) = (Instant::now(), ProcessUsage::now());
         let full = replay::replay(&journal, Until::Head)?;
         let replay_secs = start.elapsed().as_secs_f64();
+        let replay_usage = used_since(usage);
         anyhow::ensure!(full.folded == self.events, "replayed {} of {} events", full.folded, self.events);
         let orders = full.views.oms.len();
         drop(full);
-        let start = Instant::now();
+        let (start, usage) = (Instant::now(), ProcessUsage::now());
         let decoded = decode_only(&journal)?;
         let decode_secs = start.elapsed().as_secs_f64();
+        let decode_usage = used_since(usage);
         anyhow::ensure!(decoded == self.events, "decoded {decoded} of {} events", self.events);
         drop(journal);
 
@@ -88,7 +101,11 @@ impl ReplayBench {
             events: self.events,
             orders,
             replay_eps: self.events as f64 / replay_secs,
+            replay_cpu_ns: replay_usage.cpu.as_nanos() as f64 / self.events as f64,
+            replay_cores: replay_usage.cpu.as_secs_f64() / replay_secs,
+            replay_page_faults: replay_usage.minor_faults,
             decode_eps: self.events as f64 / decode_secs,
+            decode_cpu_ns: decode_usage.cpu.as_nanos() as f64 / self.events as f64,
             snapshot_events: self.snapshot_events,
             tail_events: self.tail_events,
             snapshot_bytes,
@@ -103,14 +120,20 @@ impl ReplayBenchReport {
     pub fn table(&self) -> String {
         format!(
             "replay       {:>12.0} events/s  ({} events, {} orders, from genesis)\n\
+             replay cpu   {:>12.0} ns/event  ({:.2} cores busy, {} page faults)\n\
              decode only  {:>12.0} events/s  (baseline: read, verify, decode; no views; links hashed: {})\n\
+             decode cpu   {:>12.0} ns/event\n\
              open         {:>12.1} ms        ({} events: checkpoint of {} bytes + {} tail)\n\
              open (full)  {:>12.1} ms        (same journal, no checkpoint)\n",
             self.replay_eps,
             self.events,
             self.orders,
+            self.replay_cpu_ns,
+            self.replay_cores,
+            self.replay_page_faults,
             self.decode_eps,
             self.link_hashing,
+            self.decode_cpu_ns,
             self.snapshot_open_ms,
             self.snapshot_events,
             self.snapshot_bytes,
@@ -159,6 +182,14 @@ fn open_ms(dir: &Path, from_checkpoint: bool) -> anyhow::Result<(f64, Option<u64
     Ok((elapsed, state.from_snapshot))
 }
 
+/// What the process used since `earlier` (nothing where the system does not say).
+fn used_since(earlier: Option<ProcessUsage>) -> ProcessUsage {
+    match (earlier, ProcessUsage::now()) {
+        (Some(earlier), Some(now)) => now.since(&earlier),
+        _ => ProcessUsage::default(),
+    }
+}
+
 /// Reads, verifies and decodes every record without folding it (the same pipelined reader
 /// as replay): the floor under replay.
 fn decode_only(journal: &Journal) -> anyhow::Result<u64> {
@@ -170,4 +201,23 @@ fn decode_only(journal: &Journal) -> anyhow::Result<u64> {
         }
     }
     Ok(count)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_small_replay_bench_reports_its_cost_per_event() {
+        let bench = ReplayBench { events: 3000, snapshot_events: 0, ..ReplayBench::default() };
+        let report = bench.run().unwrap();
+        assert_eq!(report.events, 3000);
+        assert!(report.orders > 0 && report.replay_eps > 0.0 && report.decode_eps > 0.0, "{report:?}");
+        if ProcessUsage::now().is_some() {
+            assert!(report.replay_cpu_ns > 0.0 && report.decode_cpu_ns > 0.0, "{report:?}");
+            assert!(report.replay_cores > 0.0, "{report:?}");
+        }
+        let table = report.table();
+        assert!(table.contains("replay cpu") && table.contains("ns/event"), "{table}");
+    }
 }
