@@ -395,7 +395,14 @@ impl Log {
     /// Called by Reservation on termination (completion or abort).
     /// Handles departure from shared state, and possibly writing
     /// the buffer to stable storage if necessary.
-    pub(super) fn exit_reservation(&self, iobuf: &Arc<IoBuf>) -> Result<()> {
+    ///
+    /// blotter: with `write_here`, the buffer is written on this thread rather
+    /// than on the I/O threadpool.
+    pub(super) fn exit_reservation(
+        &self,
+        iobuf: &Arc<IoBuf>,
+        write_here: bool,
+    ) -> Result<()> {
         let mut header = iobuf.get_header();
 
         // Decrement writer count, retrying until successful.
@@ -435,7 +442,7 @@ impl Log {
             );
             let iobufs = self.iobufs.clone();
             let iobuf = iobuf.clone();
-            threadpool::spawn(move || {
+            let write = move || {
                 if let Err(e) = iobufs.write_to_log(&iobuf) {
                     error!(
                         "hit error while writing iobuf with lsn {}: {:?}",
@@ -443,7 +450,12 @@ impl Log {
                     );
                     iobufs.config.set_global_error(e);
                 }
-            })?;
+            };
+            if write_here {
+                write();
+            } else {
+                threadpool::spawn(write)?;
+            }
 
             Ok(())
         } else {

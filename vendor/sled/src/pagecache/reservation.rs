@@ -20,7 +20,7 @@ impl<'a> Drop for Reservation<'a> {
     fn drop(&mut self) {
         // We auto-abort if the user never uses a reservation.
         if !self.flushed {
-            if let Err(e) = self.flush(false) {
+            if let Err(e) = self.flush(false, false) {
                 self.log.config.set_global_error(e);
             }
         }
@@ -43,13 +43,13 @@ impl<'a> Reservation<'a> {
             remove_blob(self.pointer.blob().1, &self.log.config)?;
         }
 
-        self.flush(false)
+        self.flush(false, false)
     }
 
     /// Complete the reservation, placing the buffer on disk. returns
     /// the log sequence number of the write, and the file offset.
     pub fn complete(mut self) -> Result<(Lsn, DiskPtr)> {
-        self.flush(true)
+        self.flush(true, false)
     }
 
     /// Get the log sequence number for this update.
@@ -105,11 +105,19 @@ impl<'a> Reservation<'a> {
             intervals.mark_batch((self.lsn, peg_lsn));
             drop(intervals);
 
-            self.complete()
+            // blotter: the batch's marker is alone in its buffer (`pin_log`
+            // sealed it), and the flush that follows a batch waits for it:
+            // write it here rather than wake an I/O thread for it.
+            let mut this = self;
+            this.flush(true, true)
         }
     }
 
-    fn flush(&mut self, valid: bool) -> Result<(Lsn, DiskPtr)> {
+    fn flush(
+        &mut self,
+        valid: bool,
+        write_here: bool,
+    ) -> Result<(Lsn, DiskPtr)> {
         if self.flushed {
             panic!("flushing already-flushed reservation!");
         }
@@ -136,7 +144,7 @@ impl<'a> Reservation<'a> {
                 std::mem::size_of::<u32>(),
             );
         }
-        self.log.exit_reservation(&self.iobuf)?;
+        self.log.exit_reservation(&self.iobuf, write_here)?;
 
         Ok((self.lsn(), self.pointer()))
     }
