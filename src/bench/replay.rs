@@ -36,7 +36,7 @@ pub struct ReplayBenchReport {
     pub orders: usize,
     pub replay_eps: f64,
     /// CPU time (every thread: reading, verifying, decoding, folding) per replayed event, in
-    /// ns: what the replay costs, which the machine's noise moves far less than `replay_eps`.
+    /// ns: what the replay costs, which the machine's noise moves less than `replay_eps`.
     /// On `n` cores a replay can go no faster than `n × 1e9 / replay_cpu_ns` events/s.
     pub replay_cpu_ns: f64,
     /// Cores busy during the replay on average (`replay_cpu_ns × replay_eps / 1e9`).

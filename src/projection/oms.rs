@@ -235,7 +235,7 @@ impl Plan<'_> {
 enum Wrote {
     /// Status, `before_cancel`, leaves, transitions and the broker order id: a status change.
     Status,
-    /// Any field: a new order or a fill.
+    /// Any field: a new order, a fill, or an order copied out of a checkpoint.
     Everything,
 }
 
@@ -689,10 +689,10 @@ fn validate_created(c: &OrderCreated) -> Result<(), OrderError> {
 /// (cum, notional and fees = Σ over fills, avg px = Σ qty·px / Σ qty, the overfill and late
 /// flags) are checked by every apply that writes those fields (a new order, a fill) and by the
 /// first apply to touch an order read from a checkpoint. A status change never writes them,
-/// so in release builds it does not check them again; debug builds
-/// (the tests) check everything on every apply. Why: checking everything was a quarter of a
-/// replay's folding (callgrind, 400k lifecycle events: ~475 of ~1,970 instructions an event);
-/// this takes ~130 of them off.
+/// so in release builds it does not check them again; debug builds (the tests) check
+/// everything on every apply. Why: checking everything was a quarter of a replay's folding
+/// (callgrind, 400k lifecycle events: ~475 of ~1,970 instructions an event); this takes ~130
+/// of them off.
 fn verify(o: &OrderView, wrote: Wrote) -> Result<(), (&'static str, String)> {
     verify_status(o)?;
     if wrote == Wrote::Everything || cfg!(debug_assertions) {
