@@ -79,3 +79,55 @@ fn every_acknowledged_record_survives_sigkill() {
     // and during them) must not.
     assert!(segments > 1, "the writer rolled segments ({segments})");
 }
+
+/// A full disk, made real: the writer runs with a file-size limit (`ulimit -f`, SIGXFSZ
+/// ignored), so sled's writes past it fail with EFBIG. The journal must stop (every producer
+/// refused, the process ending by itself, no panic) and keep every record it acknowledged.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_stops_the_writer_and_loses_nothing_acknowledged() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal_dir = dir.path().join("journal");
+    // `ulimit -f` counts 512-byte blocks in dash, 1 KiB in bash: files stop at 2 or 4 MiB.
+    let script = r#"trap '' XFSZ; ulimit -f 4096 || exit 99; exec "$0" __crash-writer --journal "$1""#;
+    // Files, not pipes: a pipe nobody reads while the child runs would stop it first.
+    let (out_path, err_path) = (dir.path().join("out"), dir.path().join("err"));
+    let mut child = Command::new("sh")
+        .args(["-c", script, env!("CARGO_BIN_EXE_blotter")])
+        .arg(&journal_dir)
+        .stdout(std::fs::File::create(&out_path).unwrap())
+        .stderr(std::fs::File::create(&err_path).unwrap())
+        .spawn()
+        .expect("start the writer under a file-size limit");
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            child.kill().unwrap();
+            panic!("the writer kept running past a full disk");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let (out, err) = (std::fs::read_to_string(out_path).unwrap(), std::fs::read_to_string(err_path).unwrap());
+    assert_ne!(status.code(), Some(99), "no file-size limit here");
+    assert!(!err.contains("panicked"), "the writer panicked: {err}");
+    assert!(err.contains("File too large"), "the writes failed for the limit: {err}");
+    let acknowledged: Vec<(u64, ChainHash)> = out
+        .lines()
+        .map(|line| {
+            let (seq, hash) = line.split_once(' ').expect("`seq hash` line");
+            (seq.parse().unwrap(), ChainHash::from_hex(hash).expect("hex hash"))
+        })
+        .collect();
+    assert!(acknowledged.len() > 1000, "the writer filled the disk first: {} acknowledged", acknowledged.len());
+
+    let journal = Journal::open(&journal_dir, &OpenOptions::default()).expect("reopen after the full disk");
+    let report = journal.verify().unwrap();
+    let reader = journal.reader();
+    for (seq, hash) in &acknowledged {
+        assert_eq!(reader.hash_at(*seq).unwrap(), Some(*hash), "acknowledged seq {seq} lost or changed");
+    }
+    assert!(report.events >= acknowledged.last().unwrap().0);
+}
