@@ -67,6 +67,7 @@ use self::books::Books;
 use self::market::Market;
 use self::pricing::Pricing;
 use super::{BrokerAdapter, BrokerCommand, BrokerError, BrokerReport, SimulatedVenue, Timed};
+use crate::collections::ChunkedVec;
 use crate::domain::ClientOrderId;
 use crate::event::{BrokerFilled, MarketBar};
 
@@ -171,7 +172,7 @@ impl PaperVenue {
     }
 
     /// Every fill, in the order they happened.
-    pub fn fills(&self) -> &[BrokerFilled] {
+    pub fn fills(&self) -> &ChunkedVec<BrokerFilled> {
         self.books.fills()
     }
 

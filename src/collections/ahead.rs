@@ -14,8 +14,8 @@
 //! could not start) the caller allocates as it would have anyway.
 
 use std::mem::MaybeUninit;
-use std::sync::OnceLock;
 use std::sync::mpsc::{self, Receiver, SyncSender, TryRecvError};
+use std::sync::{Mutex, OnceLock};
 
 /// Requests queued for the background thread; more are not made (the caller allocates).
 const QUEUE: usize = 16;
@@ -30,7 +30,9 @@ pub struct Ahead<T> {
 
 enum State<T> {
     Idle,
-    Making(Receiver<Vec<T>>),
+    /// In a `Mutex` only so that a collection holding one can be shared between threads
+    /// (a `Receiver` is not `Sync`); it is reached through `&mut self`, never locked.
+    Making(Mutex<Receiver<Vec<T>>>),
     Ready(Vec<T>),
 }
 
@@ -56,15 +58,15 @@ impl<T: Send + 'static> Ahead<T> {
         });
         let queued = worker.try_send(job).is_ok();
         if queued {
-            self.state = State::Making(receiver);
+            self.state = State::Making(Mutex::new(receiver));
         }
         queued
     }
 
     /// The `Vec` asked for, if it is ready; `None` (and still being made) if not. Never waits.
     pub fn take(&mut self) -> Option<Vec<T>> {
-        if let State::Making(receiver) = &self.state {
-            match receiver.try_recv() {
+        if let State::Making(receiver) = &mut self.state {
+            match receiver.get_mut().map_or(Err(TryRecvError::Disconnected), |receiver| receiver.try_recv()) {
                 Ok(chunk) => self.state = State::Ready(chunk),
                 Err(TryRecvError::Empty) => return None,
                 Err(TryRecvError::Disconnected) => self.state = State::Idle,
@@ -80,8 +82,8 @@ impl<T: Send + 'static> Ahead<T> {
     /// storage starts.
     #[cfg(test)]
     pub fn wait(&mut self, timeout: std::time::Duration) -> Option<*const T> {
-        if let State::Making(receiver) = &self.state {
-            self.state = State::Ready(receiver.recv_timeout(timeout).ok()?);
+        if let State::Making(receiver) = &mut self.state {
+            self.state = State::Ready(receiver.get_mut().ok()?.recv_timeout(timeout).ok()?);
         }
         match &self.state {
             State::Ready(chunk) => Some(chunk.as_ptr()),

@@ -1,6 +1,8 @@
 //! Collections the engine's state is kept in.
 
 mod ahead;
+mod chunked;
 mod growing_index;
 
-pub use growing_index::{CHUNK, GrowingIndex};
+pub use chunked::{CHUNK, ChunkedVec};
+pub use growing_index::GrowingIndex;

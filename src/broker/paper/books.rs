@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 
 use super::agenda::Key;
 use crate::broker::NewOrder;
+use crate::collections::ChunkedVec;
 use crate::domain::{BrokerOrderId, ClientOrderId};
 use crate::event::{BrokerFilled, ReportedOrder};
 
@@ -62,14 +63,15 @@ pub(super) enum Known {
 
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(super) struct Books {
-    /// Index n - 1 holds broker order `P-{n}`.
-    orders: Vec<VenueOrder>,
+    /// Index n - 1 holds broker order `P-{n}`. Chunked: it only grows, and a `Vec`'s
+    /// doubling copy would stall the venue (live) every time it filled.
+    orders: ChunkedVec<VenueOrder>,
     by_client: BTreeMap<ClientOrderId, usize>,
     rejected: BTreeSet<ClientOrderId>,
     /// Resting order indices per symbol; index order is time priority.
     resting: BTreeMap<String, BTreeSet<usize>>,
     open: usize,
-    fills: Vec<BrokerFilled>,
+    fills: ChunkedVec<BrokerFilled>,
     positions: BTreeMap<String, Decimal>,
     /// Orders injected by drift that the engine does not know (they never trade).
     phantoms: Vec<ReportedOrder>,
@@ -115,7 +117,7 @@ impl Books {
         self.orders.get_mut(index)
     }
 
-    pub(super) fn all(&self) -> &[VenueOrder] {
+    pub(super) fn all(&self) -> &ChunkedVec<VenueOrder> {
         &self.orders
     }
 
@@ -163,7 +165,7 @@ impl Books {
         self.fills.push(fill);
     }
 
-    pub(super) fn fills(&self) -> &[BrokerFilled] {
+    pub(super) fn fills(&self) -> &ChunkedVec<BrokerFilled> {
         &self.fills
     }
 
