@@ -152,28 +152,13 @@ impl<T: Eq> Eq for ChunkedVec<T> {}
 /// A sequence, in push order: the bytes of a `Vec`.
 impl<T: Serialize> Serialize for ChunkedVec<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
         // The length up front: a binary sequence needs it, and a flattened iterator cannot tell.
-        serializer.collect_seq(ExactLen { len: self.len, iter: self.iter() })
-    }
-}
-
-/// An iterator that knows its length (a flattened one does not say).
-struct ExactLen<I> {
-    len: usize,
-    iter: I,
-}
-
-impl<I: Iterator> Iterator for ExactLen<I> {
-    type Item = I::Item;
-
-    fn next(&mut self) -> Option<I::Item> {
-        let item = self.iter.next()?;
-        self.len -= 1;
-        Some(item)
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        (self.len, Some(self.len))
+        let mut seq = serializer.serialize_seq(Some(self.len))?;
+        for element in self.iter() {
+            seq.serialize_element(element)?;
+        }
+        seq.end()
     }
 }
 

@@ -79,7 +79,7 @@ impl<'a> Reservation<'a> {
     /// Will panic if the reservation is not the correct
     /// size to hold a serialized Lsn.
     #[doc(hidden)]
-    pub fn mark_writebatch(self, peg_lsn: Lsn) -> Result<(Lsn, DiskPtr)> {
+    pub fn mark_writebatch(mut self, peg_lsn: Lsn) -> Result<(Lsn, DiskPtr)> {
         trace!(
             "writing batch required stable lsn {} into \
              BatchManifest at lid {} peg_lsn {}",
@@ -108,8 +108,7 @@ impl<'a> Reservation<'a> {
             // blotter: the batch's marker is alone in its buffer (`pin_log`
             // sealed it), and the flush that follows a batch waits for it:
             // write it here rather than wake an I/O thread for it.
-            let mut this = self;
-            this.flush(true, true)
+            self.flush(true, true)
         }
     }
 
