@@ -16,6 +16,7 @@
 //! decision (a thread of its own would cost two wake-ups an input).
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use thiserror::Error;
 use tokio::sync::{mpsc, oneshot, watch};
@@ -56,7 +57,22 @@ const MAX_INPUTS_PER_BATCH: usize = 200;
 pub type Clock = Box<dyn FnMut() -> i64 + Send>;
 
 /// The durable seq, or why the journal failed (then for good).
-type Progress = Result<u64, Arc<str>>;
+type Progress = Result<DurableSeq, Arc<str>>;
+
+/// The last seq the journal made durable and when that was published (right after the
+/// flush returned, on the flusher thread). The instant is for measuring only: it never
+/// reaches a decision.
+#[derive(Debug, Clone, Copy)]
+struct DurableSeq {
+    seq: u64,
+    at: Instant,
+}
+
+impl DurableSeq {
+    fn covers(progress: &Progress, seq: u64) -> bool {
+        progress.as_ref().map_or(true, |durable| durable.seq >= seq)
+    }
+}
 
 // Nearly every request is an input: boxing it to shrink the rare snapshot request would cost
 // an allocation per input.
@@ -154,7 +170,7 @@ pub struct Pending {
     pub next_deadline: Option<i64>,
     /// When the engine took the input from its queue (the batch's wake-up): for measuring
     /// the wait for the engine apart from the wait for durability; never reaches a decision.
-    pub taken_at: std::time::Instant,
+    pub taken_at: Instant,
     commands: Vec<BrokerCommand>,
     durable: watch::Receiver<Progress>,
 }
@@ -164,6 +180,10 @@ pub struct Pending {
 pub struct Durable {
     pub commands: Vec<BrokerCommand>,
     pub last_seq: u64,
+    /// When the durability covering the decision was published: at once after the flush that
+    /// made it durable, or after a later one if the waiter looked only then (so never early).
+    /// For measuring input-to-durable apart from the waiter's own delay; never in a decision.
+    pub durable_at: Instant,
 }
 
 impl Pending {
@@ -177,11 +197,13 @@ impl Pending {
         let last_seq = self.last_seq;
         let progress = self
             .durable
-            .wait_for(|progress| progress.as_ref().map_or(true, |seq| *seq >= last_seq))
+            .wait_for(|progress| DurableSeq::covers(progress, last_seq))
             .await
             .map_err(|_| RunError::Stopped)?;
         match &*progress {
-            Ok(_) => Ok(Durable { commands: std::mem::take(&mut self.commands), last_seq }),
+            Ok(durable) => {
+                Ok(Durable { commands: std::mem::take(&mut self.commands), last_seq, durable_at: durable.at })
+            }
             Err(reason) => Err(RunError::JournalFailed(Arc::clone(reason))),
         }
     }
@@ -225,7 +247,7 @@ impl Engine {
 
     fn start(home: Home, core: Core, appender: Appender<Event>, clock: Clock, catch_up: CatchUp) -> Engine {
         let (tx, rx) = mpsc::channel(INPUT_CHANNEL);
-        let (progress_tx, progress_rx) = watch::channel(Ok(catch_up.head));
+        let (progress_tx, progress_rx) = watch::channel(Ok(DurableSeq { seq: catch_up.head, at: Instant::now() }));
         let progress_tx = Arc::new(progress_tx);
         let durable = progress_rx.clone();
         let shell = Shell { appender, clock, progress: progress_tx, durable: progress_rx, catch_up };
@@ -262,8 +284,7 @@ impl Engine {
     /// Waits until every record up to `seq` is durable.
     pub async fn durable_to(&self, seq: u64) -> Result<(), RunError> {
         let mut durable = self.durable.clone();
-        let progress =
-            durable.wait_for(|p| p.as_ref().map_or(true, |s| *s >= seq)).await.map_err(|_| RunError::Stopped)?;
+        let progress = durable.wait_for(|p| DurableSeq::covers(p, seq)).await.map_err(|_| RunError::Stopped)?;
         match &*progress {
             Ok(_) => Ok(()),
             Err(reason) => Err(RunError::JournalFailed(Arc::clone(reason))),
@@ -349,7 +370,7 @@ impl CatchUp {
 async fn run(mut core: Core, mut shell: Shell, mut rx: mpsc::Receiver<Request>) -> Core {
     let mut requests = Vec::with_capacity(MAX_INPUTS_PER_BATCH);
     while rx.recv_many(&mut requests, MAX_INPUTS_PER_BATCH).await > 0 {
-        let taken_at = std::time::Instant::now();
+        let taken_at = Instant::now();
         let mut records = Vec::with_capacity(4 * requests.len());
         for request in requests.drain(..) {
             match request {
@@ -382,7 +403,7 @@ impl Shell {
         core: &mut Core,
         ts_ns: i64,
         input: Event,
-        taken_at: std::time::Instant,
+        taken_at: Instant,
         records: &mut Vec<(Envelope, Event)>,
     ) -> Result<Pending, RunError> {
         let decision = core.handle(ts_ns, input)?;
@@ -418,9 +439,10 @@ impl Shell {
 fn publish(progress: &watch::Sender<Progress>, last_seq: u64, outcome: Result<Committed, JournalError>) {
     match outcome {
         Ok(committed) if committed.seq == last_seq => {
+            let at = Instant::now();
             progress.send_if_modified(|p| match p {
-                Ok(seq) => {
-                    *seq = last_seq;
+                Ok(durable) => {
+                    *durable = DurableSeq { seq: last_seq, at };
                     true
                 }
                 Err(_) => false,

@@ -21,8 +21,13 @@ fn one_live_order(runtime: tokio::runtime::Runtime) -> (Vec<Option<String>>, u64
     let last_seq = runtime.block_on(async {
         let writer = JournalWriter::<Event>::spawn(journal, WriterConfig::default());
         let engine = Engine::spawn_with_clock(core, writer.appender(), clock);
-        let durable = engine.submit_now(market_order("o-1".into(), "X", 0)).await.unwrap().durable().await.unwrap();
+        let pending = engine.submit_now(market_order("o-1".into(), "X", 0)).await.unwrap();
+        let taken_at = pending.taken_at;
+        let durable = pending.durable().await.unwrap();
         assert_eq!(durable.commands.len(), 1, "the order goes to the broker once durable");
+        // Durability is published once the flush returned: after the input was taken (not
+        // the instant the engine started with), before the waiter saw it.
+        assert!(taken_at <= durable.durable_at && durable.durable_at <= Instant::now());
         let core = engine.shutdown().await.unwrap();
         assert_eq!(core.last_seq(), durable.last_seq);
         drop(writer.close().await.unwrap());
