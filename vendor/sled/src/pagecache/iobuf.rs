@@ -35,23 +35,8 @@ unsafe impl Send for AlignedBuf {}
 #[allow(unsafe_code)]
 unsafe impl Sync for AlignedBuf {}
 
-/// blotter: freed IO buffers (address, length), kept for the next segment rather than
-/// handed back to the allocator. A buffer is a segment's worth (512 KiB) and a new one is
-/// needed each time a segment fills (every ~0.2 ms of appends at full speed); the allocator
-/// returned fresh memory, so every page faulted on its first write, on the flushing thread
-/// inside the flush. A few are enough: a database writes one segment at a time.
-static SPARE_BUFS: std::sync::Mutex<Vec<(usize, usize)>> = std::sync::Mutex::new(Vec::new());
-
-const MAX_SPARE_BUFS: usize = 4;
-
 impl AlignedBuf {
     fn new(len: usize) -> AlignedBuf {
-        let mut spare = SPARE_BUFS.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(at) = spare.iter().position(|&(_, l)| l == len) {
-            let (addr, len) = spare.swap_remove(at);
-            return AlignedBuf(addr as *mut u8, len);
-        }
-        drop(spare);
         let layout = Layout::from_size_align(len, 8192).unwrap();
         let ptr = unsafe { alloc(layout) };
 
@@ -63,12 +48,6 @@ impl AlignedBuf {
 
 impl Drop for AlignedBuf {
     fn drop(&mut self) {
-        let mut spare = SPARE_BUFS.lock().unwrap_or_else(|p| p.into_inner());
-        if spare.len() < MAX_SPARE_BUFS {
-            spare.push((self.0 as usize, self.1));
-            return;
-        }
-        drop(spare);
         let layout = Layout::from_size_align(self.1, 8192).unwrap();
         unsafe {
             dealloc(self.0, layout);
