@@ -5,6 +5,10 @@
 //! Use as `#[serde(with = "crate::domain::decimal")]`, or `decimal::option` for
 //! `Option<Decimal>`. Decoding validates (scale ≤ 28, |mantissa| < 2⁹⁶): bad bytes are an
 //! error, never a panic.
+//!
+//! Also [`compare`]: the order of two decimals, fast when they share a scale.
+
+use std::cmp::Ordering;
 
 use rust_decimal::Decimal;
 use serde::de::Error as _;
@@ -29,6 +33,14 @@ pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Decimal
 }
 
 /// The same for `Option<Decimal>`.
+/// `a.cmp(b)`. Two decimals of one scale (a fill's quantity against the order's: the usual
+/// case on the fold's hot path) compare by their mantissas; `Decimal`'s own comparison first
+/// tests zeros and signs, then rescales, ~100 instructions a call in the fold (callgrind).
+#[inline]
+pub fn compare(a: &Decimal, b: &Decimal) -> Ordering {
+    if a.scale() == b.scale() { a.mantissa().cmp(&b.mantissa()) } else { a.cmp(b) }
+}
+
 pub mod option {
     use super::*;
 
@@ -92,6 +104,25 @@ mod tests {
         }
         let small = Both { a: "1.0950".parse().unwrap(), b: None };
         assert_eq!(bincode::serde::encode_to_vec(&small, bin()).unwrap().len(), 5, "scale, 3-byte mantissa, None");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn compare_orders_as_decimal_does(
+            a in -(1i128 << 96) + 1..(1i128 << 96),
+            b in -(1i128 << 96) + 1..(1i128 << 96),
+            (scale_a, scale_b) in (0u32..=28, 0u32..=28),
+            same_scale: bool,
+            small: bool,
+        ) {
+            // Small mantissas and one scale are the fast path; zeros, signs and the widest
+            // mantissas the edges.
+            let (a, b) = if small { (a % 1000, b % 1000) } else { (a, b) };
+            let scale_b = if same_scale { scale_a } else { scale_b };
+            let (a, b) = (Decimal::from_i128_with_scale(a, scale_a), Decimal::from_i128_with_scale(b, scale_b));
+            proptest::prop_assert_eq!(compare(&a, &b), a.cmp(&b));
+            proptest::prop_assert_eq!(compare(&a, &-a), a.cmp(&-a), "a against its negation (and -0 against 0)");
+        }
     }
 
     #[test]

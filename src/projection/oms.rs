@@ -21,6 +21,7 @@ use smallvec::{SmallVec, smallvec};
 use super::order_table::{self, OrderTable};
 use super::{InvariantViolation, ViolationKind};
 use crate::collections::GrowingIndex;
+use crate::domain::decimal::compare;
 use crate::domain::{
     BrokerOrderId, ClientOrderId, FillId, LiquiditySide, OrderError, OrderState, OrderStatus, OrderTrigger, OrderType,
 };
@@ -527,7 +528,8 @@ impl Oms {
         }
         let overflow = |what| OrderError::Overflow { what };
         let cum_qty = order.cum_qty.checked_add(fill.qty).ok_or_else(|| overflow("cum_qty"))?;
-        let trigger = if cum_qty >= order.created.qty { OrderTrigger::Fill } else { OrderTrigger::PartialFill };
+        let filled = compare(&cum_qty, &order.created.qty).is_ge();
+        let trigger = if filled { OrderTrigger::Fill } else { OrderTrigger::PartialFill };
         let next = order.state().apply(trigger)?;
         if order.broker_order_id.is_none() {
             return Err(OrderError::BrokerConfirmationRequired {
@@ -589,7 +591,7 @@ impl Oms {
                 order.fees = sums.fees;
                 order.avg_px = Some(sums.avg_px);
                 order.late_fill |= sums.late;
-                order.overfill = sums.cum_qty > order.created.qty;
+                order.overfill = compare(&sums.cum_qty, &order.created.qty).is_gt();
                 let result = order.enter(next, at);
                 self.settle(slot, saved, result)
             }
@@ -712,7 +714,8 @@ fn verify_status(o: &OrderView) -> Result<(), (&'static str, String)> {
         if !o.leaves_qty.is_zero() {
             return fail("leaves = 0 when terminal", format!("{:?} leaves {}", o.status, o.leaves_qty));
         }
-    } else if o.cum_qty.checked_add(o.leaves_qty) != Some(qty) || o.cum_qty >= qty {
+    } else if o.cum_qty.checked_add(o.leaves_qty) != Some(qty) || o.leaves_qty.is_zero() {
+        // With both non-negative and summing to qty, leaves = 0 is cum ≥ qty.
         return fail("cum + leaves = qty while open", format!("cum {} leaves {} qty {qty}", o.cum_qty, o.leaves_qty));
     }
     if (o.status == OrderStatus::PendingCancel) != o.before_cancel.is_some() {
@@ -744,7 +747,7 @@ fn verify_fills(o: &OrderView) -> Result<(), (&'static str, String)> {
     if avg_px != o.avg_px {
         return fail("avg px = Σ qty·px / Σ qty", format!("{:?} vs {avg_px:?}", o.avg_px));
     }
-    if o.overfill != (o.cum_qty > o.created.qty) {
+    if o.overfill != compare(&o.cum_qty, &o.created.qty).is_gt() {
         return fail("overfill flagged iff cum > qty", format!("cum {} qty {}", o.cum_qty, o.created.qty));
     }
     if o.late_fill != o.fills.iter().any(|f| f.late) {
