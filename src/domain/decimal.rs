@@ -32,7 +32,6 @@ pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Decimal
     }
 }
 
-/// The same for `Option<Decimal>`.
 /// `a.cmp(b)`. Two decimals of one scale (a fill's quantity against the order's: the usual
 /// case on the fold's hot path) compare by their mantissas; `Decimal`'s own comparison first
 /// tests zeros and signs, then rescales, ~100 instructions a call in the fold (callgrind).
@@ -41,6 +40,7 @@ pub fn compare(a: &Decimal, b: &Decimal) -> Ordering {
     if a.scale() == b.scale() { a.mantissa().cmp(&b.mantissa()) } else { a.cmp(b) }
 }
 
+/// The same for `Option<Decimal>`.
 pub mod option {
     use super::*;
 

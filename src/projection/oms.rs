@@ -881,6 +881,10 @@ mod tests {
         let mut wrong_leaves = good.clone();
         wrong_leaves.leaves_qty = d("5");
         assert_eq!(verify(&wrong_leaves, Wrote::Status).unwrap_err().0, "cum + leaves = qty while open");
+        // Open with nothing left: the sum holds, but an open order has leaves > 0.
+        let mut nothing_left = good.clone();
+        (nothing_left.cum_qty, nothing_left.leaves_qty) = (d("10"), d("0"));
+        assert_eq!(verify(&nothing_left, Wrote::Status).unwrap_err().0, "cum + leaves = qty while open");
         let mut negative_cum = good;
         negative_cum.cum_qty = d("-4");
         assert_eq!(verify(&negative_cum, Wrote::Status).unwrap_err().0, "quantities are non-negative");
