@@ -69,8 +69,16 @@ struct DurableSeq {
 }
 
 impl DurableSeq {
-    fn covers(progress: &Progress, seq: u64) -> bool {
-        progress.as_ref().map_or(true, |durable| durable.seq >= seq)
+    /// Waits until every record up to `seq` is durable, or the journal failed.
+    async fn reached(progress: &mut watch::Receiver<Progress>, seq: u64) -> Result<DurableSeq, RunError> {
+        let reached = progress
+            .wait_for(|progress| progress.as_ref().map_or(true, |durable| durable.seq >= seq))
+            .await
+            .map_err(|_| RunError::Stopped)?;
+        match &*reached {
+            Ok(durable) => Ok(*durable),
+            Err(reason) => Err(RunError::JournalFailed(Arc::clone(reason))),
+        }
     }
 }
 
@@ -195,17 +203,8 @@ impl Pending {
     /// Waits until every record of the decision is durable, then hands out its commands.
     pub async fn durable(mut self) -> Result<Durable, RunError> {
         let last_seq = self.last_seq;
-        let progress = self
-            .durable
-            .wait_for(|progress| DurableSeq::covers(progress, last_seq))
-            .await
-            .map_err(|_| RunError::Stopped)?;
-        match &*progress {
-            Ok(durable) => {
-                Ok(Durable { commands: std::mem::take(&mut self.commands), last_seq, durable_at: durable.at })
-            }
-            Err(reason) => Err(RunError::JournalFailed(Arc::clone(reason))),
-        }
+        let durable = DurableSeq::reached(&mut self.durable, last_seq).await?;
+        Ok(Durable { commands: std::mem::take(&mut self.commands), last_seq, durable_at: durable.at })
     }
 }
 
@@ -283,12 +282,7 @@ impl Engine {
 
     /// Waits until every record up to `seq` is durable.
     pub async fn durable_to(&self, seq: u64) -> Result<(), RunError> {
-        let mut durable = self.durable.clone();
-        let progress = durable.wait_for(|p| DurableSeq::covers(p, seq)).await.map_err(|_| RunError::Stopped)?;
-        match &*progress {
-            Ok(_) => Ok(()),
-            Err(reason) => Err(RunError::JournalFailed(Arc::clone(reason))),
-        }
+        DurableSeq::reached(&mut self.durable.clone(), seq).await.map(|_| ())
     }
 
     /// A cloneable sender other tasks can submit through (e.g. a broker's report pump).
