@@ -12,6 +12,7 @@ pub mod event;
 pub mod interchange;
 pub mod journal;
 pub mod market;
+pub mod memory;
 pub mod projection;
 pub mod render;
 pub mod replay;

@@ -10,6 +10,11 @@
 //!   delays (no coordinated omission). Durable means the moment the journal published the
 //!   flush covering the decision ([`crate::engine::Durable::durable_at`]); when the bench's
 //!   own watcher got to it is reported beside it (`p99_input_to_observed_us`).
+//!
+//! Before the phases, the bench faults in `prefault_mib` of heap and keeps what is freed
+//! ([`crate::memory::prefault`]), as an engine in live use does at start-up: the engine
+//! grows by ~1.5 KB a lifecycle, and faulting that in as it goes took a sixth of the CPU.
+//! `latency_page_faults` shows what was still faulted in during the latency phase.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -19,7 +24,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use tokio::sync::{Semaphore, mpsc};
 
-use super::cpu::{self, CoreUse, ThreadTimes};
+use super::cpu::{self, CoreUse, ProcessUsage, ThreadTimes};
 use super::latency::Latencies;
 use super::market_order;
 use crate::broker::BrokerCommand;
@@ -27,6 +32,7 @@ use crate::domain::LiquiditySide;
 use crate::engine::{Core, Engine, EngineInputs, Reply};
 use crate::event::{BrokerAccepted, BrokerFilled, Event};
 use crate::journal::{Genesis, Journal, JournalWriter, OpenOptions, WriterConfig};
+use crate::memory;
 
 #[derive(Debug, Clone)]
 pub struct EngineBench {
@@ -40,7 +46,13 @@ pub struct EngineBench {
     pub offered_lps: u64,
     /// Lifecycles in the latency phase (0: skip it).
     pub latency_lifecycles: u64,
+    /// Heap faulted in before the phases, MiB (0: none, and freed memory goes back to the
+    /// OS as mimalloc's default has it).
+    pub prefault_mib: usize,
 }
+
+/// `--prefault-mib`'s default: above what the default phases grow to (each ~300 MB).
+pub const DEFAULT_PREFAULT_MIB: usize = 1024;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct EngineBenchReport {
@@ -76,6 +88,11 @@ pub struct EngineBenchReport {
     pub saturated_cpu: BTreeMap<String, CoreUse>,
     /// CPU by thread group in the latency phase: whether the engine ran out of cores.
     pub latency_cpu: BTreeMap<String, CoreUse>,
+    /// Page faults in the latency phase (first touches of memory, mostly), the whole process.
+    pub latency_page_faults: u64,
+    /// Heap faulted in before the phases, and how long that took.
+    pub prefault_mib: usize,
+    pub prefault_ms: f64,
 }
 
 /// What a pending decision was the answer to.
@@ -105,6 +122,8 @@ struct Phase {
     latencies: Parts,
     /// CPU by thread group while the load ran.
     cpu: BTreeMap<String, CoreUse>,
+    /// Page faults while the load ran.
+    page_faults: u64,
 }
 
 /// Lifecycles in flight at most in the paced phase: bounds memory only, far above what a
@@ -118,6 +137,10 @@ impl EngineBench {
     pub fn run(&self) -> anyhow::Result<EngineBenchReport> {
         anyhow::ensure!(self.lifecycles > 0 && self.window > 0, "--lifecycles and --window must be positive");
         anyhow::ensure!(self.rounds > 0 && self.offered_lps > 0, "--rounds and --offered must be positive");
+        let prefaulted = match self.prefault_mib {
+            0 => None,
+            mib => Some(memory::prefault(mib.saturating_mul(1 << 20))),
+        };
         let mut rounds = (0..self.rounds)
             .map(|_| self.phase(self.lifecycles, Load::Closed { window: self.window }))
             .collect::<anyhow::Result<Vec<_>>>()?;
@@ -156,7 +179,10 @@ impl EngineBench {
             p99_engine_to_durable_us: engine_to_durable,
             p99_input_to_observed_us: observed,
             saturated_cpu: std::mem::take(&mut saturated.cpu),
+            latency_page_faults: paced.as_ref().map_or(0, |phase| phase.page_faults),
             latency_cpu: paced.map(|phase| phase.cpu).unwrap_or_default(),
+            prefault_mib: prefaulted.map_or(0, |done| done.bytes >> 20),
+            prefault_ms: prefaulted.map_or(0.0, |done| done.took.as_secs_f64() * 1e3),
         })
     }
 
@@ -185,7 +211,7 @@ async fn drive(journal: Journal, lifecycles: u64, load: Load) -> anyhow::Result<
     let watcher = tokio::spawn(watch(watch_rx, broker_tx, Arc::clone(&permits), lifecycles));
     let broker = tokio::spawn(loopback(engine.inputs(), broker_rx, watch_tx.clone()));
     let inputs = engine.inputs();
-    let threads = ThreadTimes::now();
+    let (threads, usage) = (ThreadTimes::now(), ProcessUsage::now());
     let started = Instant::now();
     match load {
         Load::Closed { .. } => {
@@ -208,12 +234,13 @@ async fn drive(journal: Journal, lifecycles: u64, load: Load) -> anyhow::Result<
     let latencies = watcher.await??;
     let elapsed = started.elapsed();
     let cpu = ThreadTimes::now().since(&threads, elapsed);
+    let page_faults = usage.zip(ProcessUsage::now()).map_or(0, |(before, now)| now.since(&before).minor_faults);
     let seconds = elapsed.as_secs_f64();
     broker.abort();
     let core = engine.shutdown().await?;
     let events = core.last_seq();
     drop(writer.close().await?);
-    Ok(Phase { lifecycles, events, seconds, latencies, cpu })
+    Ok(Phase { lifecycles, events, seconds, latencies, cpu, page_faults })
 }
 
 /// The `i`-th lifecycle's order, in both phases.
@@ -300,6 +327,8 @@ impl EngineBenchReport {
                 "latency_cpu",
                 if self.latency_lifecycles_per_s > 0.0 { cpu::describe(&self.latency_cpu) } else { "skipped".into() },
             ),
+            ("latency_page_faults", self.latency_page_faults.to_string()),
+            ("prefault_mib", format!("{}   (in {:.0} ms, before the phases)", self.prefault_mib, self.prefault_ms)),
         ];
         rows.iter().map(|(k, v)| format!("{k:<34} {v}\n")).collect()
     }
@@ -398,12 +427,13 @@ mod tests {
     use super::*;
 
     fn bench(latency_lifecycles: u64) -> EngineBench {
-        EngineBench { lifecycles: 300, window: 64, rounds: 3, offered_lps: 20_000, latency_lifecycles }
+        EngineBench { lifecycles: 300, window: 64, rounds: 3, offered_lps: 20_000, latency_lifecycles, prefault_mib: 0 }
     }
 
     #[test]
     fn both_phases_run_every_lifecycle_to_its_fill() {
-        let report = bench(200).run().unwrap();
+        let report = EngineBench { prefault_mib: 8, ..bench(200) }.run().unwrap();
+        assert_eq!(report.prefault_mib, 8);
         // Per lifecycle: submit, created, submitted, broker ack, accepted, broker fill, filled.
         assert_eq!((report.lifecycles, report.events), (300, 7 * 300));
         assert!(report.latency_lifecycles_per_s > 0.0);
@@ -432,6 +462,7 @@ mod tests {
     fn the_latency_phase_can_be_skipped() {
         let report = bench(0).run().unwrap();
         assert_eq!((report.latency_lifecycles_per_s, report.p99_input_to_durable_us), (0.0, 0));
+        assert_eq!((report.latency_page_faults, report.prefault_mib), (0, 0));
         assert!(report.saturated_p99_input_to_durable_us > 0);
     }
 

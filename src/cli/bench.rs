@@ -55,6 +55,10 @@ pub enum Bench {
         /// Lifecycles in the latency phase (0: skip it).
         #[arg(long, default_value_t = 200_000)]
         latency_lifecycles: u64,
+        /// Heap to fault in before the phases, as an engine in live use does at start-up
+        /// (`blotter::memory::prefault`), MiB; 0 measures an engine that faults as it grows.
+        #[arg(long, default_value_t = crate::bench::engine::DEFAULT_PREFAULT_MIB)]
+        prefault_mib: usize,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
@@ -105,13 +109,14 @@ pub fn run(bench: &Bench) -> anyhow::Result<ExitCode> {
             .run()?;
             print_report(*format, &report.table(), &report)?;
         }
-        Bench::Engine { lifecycles, window, rounds, offered, latency_lifecycles, format } => {
+        Bench::Engine { lifecycles, window, rounds, offered, latency_lifecycles, prefault_mib, format } => {
             let bench = EngineBench {
                 lifecycles: *lifecycles,
                 window: *window,
                 rounds: *rounds,
                 offered_lps: *offered,
                 latency_lifecycles: *latency_lifecycles,
+                prefault_mib: *prefault_mib,
             };
             let report = bench.run()?;
             print_report(*format, &report.table(), &report)?;
