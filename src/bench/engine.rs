@@ -432,8 +432,8 @@ mod tests {
 
     #[test]
     fn both_phases_run_every_lifecycle_to_its_fill() {
-        let report = EngineBench { prefault_mib: 8, ..bench(200) }.run().unwrap();
-        assert_eq!(report.prefault_mib, 8);
+        let report = EngineBench { prefault_mib: 1, ..bench(200) }.run().unwrap();
+        assert_eq!(report.prefault_mib, 1);
         // Per lifecycle: submit, created, submitted, broker ack, accepted, broker fill, filled.
         assert_eq!((report.lifecycles, report.events), (300, 7 * 300));
         assert!(report.latency_lifecycles_per_s > 0.0);
