@@ -73,16 +73,15 @@ fn touched_chunk() -> *mut u8 {
 /// Page faults served without I/O on the calling thread so far (Linux: `getrusage`'s
 /// `RUSAGE_THREAD`); `None` where the system does not say.
 pub fn thread_page_faults() -> Option<u64> {
+    resource_usage(libc::RUSAGE_THREAD).and_then(|usage| u64::try_from(usage.ru_minflt).ok())
+}
+
+/// `getrusage(who)`: what the process or thread used so far; `None` if the system would not say.
+pub(crate) fn resource_usage(who: libc::c_int) -> Option<libc::rusage> {
     let mut usage = std::mem::MaybeUninit::<libc::rusage>::uninit();
-    // SAFETY: `getrusage` writes a whole `rusage` into the pointer and returns 0, or returns
-    // -1 having written nothing (then it is not read).
-    let usage = unsafe {
-        if libc::getrusage(libc::RUSAGE_THREAD, usage.as_mut_ptr()) != 0 {
-            return None;
-        }
-        usage.assume_init()
-    };
-    u64::try_from(usage.ru_minflt).ok()
+    // SAFETY: `getrusage` writes a whole `rusage` into the pointer it is given and returns 0,
+    // or returns -1 having written nothing (then it is not read).
+    unsafe { (libc::getrusage(who, usage.as_mut_ptr()) == 0).then(|| usage.assume_init()) }
 }
 
 #[cfg(test)]

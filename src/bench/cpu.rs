@@ -93,15 +93,7 @@ pub struct ProcessUsage {
 impl ProcessUsage {
     /// `None` if the system would not say.
     pub fn now() -> Option<ProcessUsage> {
-        let mut usage = std::mem::MaybeUninit::<libc::rusage>::uninit();
-        // SAFETY: `getrusage` writes a whole `rusage` into the pointer it is given and
-        // returns 0, or returns -1 having written nothing (then it is not read).
-        let usage = unsafe {
-            if libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr()) != 0 {
-                return None;
-            }
-            usage.assume_init()
-        };
+        let usage = crate::memory::resource_usage(libc::RUSAGE_SELF)?;
         let time = |t: libc::timeval| {
             Duration::from_secs(u64::try_from(t.tv_sec).unwrap_or(0))
                 + Duration::from_micros(u64::try_from(t.tv_usec).unwrap_or(0))
