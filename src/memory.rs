@@ -4,7 +4,7 @@
 //! Why: an engine's memory only grows (it keeps every order of its session), and on Linux
 //! the first write to each fresh 4 KiB page is a fault in which the kernel zeroes the page.
 //! At 100k lifecycles/s the engine and its journal grow by ~150 MB/s: ~37k faults a second,
-//! which took about a sixth of the CPU in `bench engine` (perf: `clear_page_erms` under
+//! a sixth of the samples of a profile of `bench engine` (perf: `clear_page_erms` under
 //! `exc_page_fault`, on the engine's and the journal's threads). Real-time Linux practice
 //! is to touch the memory a process will need at start-up and never hand it back; this
 //! module does that for mimalloc, the `blotter` binary's global allocator. (Under another
@@ -41,7 +41,7 @@ pub fn keep_freed_memory() {
 
 /// Keeps freed memory ([`keep_freed_memory`]), then allocates `bytes` (rounded up to whole
 /// MiB) from mimalloc, writes to every page of it and frees it: later allocations reuse
-/// those pages, already faulted in. Costs ~1 s per GiB on a virtual machine.
+/// those pages, already faulted in. Took 0.5–1.6 s per GiB on the reference machine.
 pub fn prefault(bytes: usize) -> Prefaulted {
     let started = Instant::now();
     keep_freed_memory();

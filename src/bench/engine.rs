@@ -13,7 +13,8 @@
 //!
 //! Before the phases, the bench faults in `prefault_mib` of heap and keeps what is freed
 //! ([`crate::memory::prefault`]), as an engine in live use does at start-up: the engine
-//! grows by ~1.5 KB a lifecycle, and faulting that in as it goes took a sixth of the CPU.
+//! grows by ~1.5 KB a lifecycle, and faulting that in as it goes was a sixth of a profile's
+//! samples (kernel time zeroing fresh pages).
 //! `latency_page_faults` shows what was still faulted in during the latency phase.
 
 use std::collections::BTreeMap;
