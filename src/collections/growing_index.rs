@@ -6,16 +6,22 @@
 //! stalled the engine 9 ms at 57k orders and 28 ms at 115k, each stall twice the last, and
 //! every input queued behind a stall waited it out. Here the entries live in a
 //! [`ChunkedVec`] (chunks that never move once full), and the hash index (griddle's) moves a
-//! few keys per insert while it grows: no insert does more than a bounded amount of work.
+//! few slots per insert while it grows: no insert does more than a bounded amount of work.
+//!
+//! The index holds no keys: a slot is a 32-bit fingerprint of the key's hash and the entry's
+//! position (8 bytes, where the key and a `usize` took 32), and a probe whose fingerprint
+//! matches compares the key in the entry. A replay looks an order up for every event, at
+//! random in a table of every order: a quarter of the bytes keeps more of it in cache.
 //!
 //! Iteration, equality and serialization follow insertion order (never the hash table's):
 //! it serializes exactly as an `IndexMap` with the same insertions does.
 
 use std::fmt;
-use std::hash::Hash;
+use std::hash::{BuildHasher, Hash, Hasher};
 use std::marker::PhantomData;
 use std::ops::{Index, IndexMut};
 
+use griddle::hash_map::RawEntryMut;
 use rustc_hash::FxBuildHasher;
 use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -26,8 +32,48 @@ use super::chunked::ChunkedVec;
 pub struct GrowingIndex<K, V> {
     /// The entries in insertion order.
     entries: ChunkedVec<(K, V)>,
-    /// Each key's position in insertion order.
-    positions: griddle::HashMap<K, usize, FxBuildHasher>,
+    /// Each key's position in insertion order, found by the key's hash (see [`Slot`]).
+    /// Only [`Slot::table_hash`] hashes it: the map's own hasher is never used.
+    positions: griddle::HashMap<Slot, (), FxBuildHasher>,
+}
+
+/// One key in the hash index: its position, and a fingerprint of its hash that rules out
+/// most other keys without reading their entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Slot {
+    fingerprint: u32,
+    position: u32,
+}
+
+impl Slot {
+    /// The table's hash of the slot, rebuilt from the fingerprint when the table grows (so a
+    /// move reads no entry). The odd multiplier spreads the fingerprint's 32 bits over the
+    /// 64: the table takes its bucket from the low bits and its tag from the top seven.
+    fn table_hash(self) -> u64 {
+        spread(self.fingerprint)
+    }
+}
+
+/// griddle's `Clone` asks for it; the index itself hashes through [`Slot::table_hash`] only.
+impl Hash for Slot {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.table_hash());
+    }
+}
+
+fn spread(fingerprint: u32) -> u64 {
+    u64::from(fingerprint).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+fn fingerprint<K: Hash>(key: &K) -> u32 {
+    let hash = FxBuildHasher.hash_one(key);
+    (hash ^ (hash >> 32)) as u32
+}
+
+/// A position as a slot holds it. Entries are hundreds of bytes (an order ~760), so 2³²
+/// of them would need terabytes of memory: reaching the bound is a broken invariant.
+fn slot_position(position: usize) -> u32 {
+    u32::try_from(position).expect("fewer than 2^32 entries")
 }
 
 impl<K: Hash + Clone, V: Clone> Clone for GrowingIndex<K, V> {
@@ -55,9 +101,20 @@ impl<K: Hash + Eq + Clone, V> GrowingIndex<K, V> {
         self.entries.is_empty()
     }
 
+    /// The position of `key`.
+    fn position_of(&self, key: &K) -> Option<usize> {
+        let fingerprint = fingerprint(key);
+        let entries = &self.entries;
+        let is_key = |slot: &Slot| {
+            slot.fingerprint == fingerprint && entries.get(slot.position as usize).is_some_and(|(k, _)| k == key)
+        };
+        let (slot, ()) = self.positions.raw_entry().from_hash(spread(fingerprint), is_key)?;
+        Some(slot.position as usize)
+    }
+
     /// The position of `key` and its value.
     pub fn get_full(&self, key: &K) -> Option<(usize, &V)> {
-        let position = *self.positions.get(key)?;
+        let position = self.position_of(key)?;
         Some((position, &self[position]))
     }
 
@@ -66,12 +123,12 @@ impl<K: Hash + Eq + Clone, V> GrowingIndex<K, V> {
     }
 
     pub fn get_mut(&mut self, key: &K) -> Option<&mut V> {
-        let position = *self.positions.get(key)?;
+        let position = self.position_of(key)?;
         self.get_index_mut(position)
     }
 
     pub fn contains_key(&self, key: &K) -> bool {
-        self.positions.contains_key(key)
+        self.position_of(key).is_some()
     }
 
     pub fn get_index(&self, position: usize) -> Option<&V> {
@@ -84,10 +141,16 @@ impl<K: Hash + Eq + Clone, V> GrowingIndex<K, V> {
 
     /// Removes the last entry.
     pub fn pop(&mut self) -> Option<(K, V)> {
-        let (key, value) = self.entries.pop()?;
-        let position = self.positions.remove(&key);
-        debug_assert_eq!(position, Some(self.entries.len()), "the index names the last entry's position");
-        Some((key, value))
+        let last = slot_position(self.entries.len().checked_sub(1)?);
+        let fingerprint = fingerprint(&self.entries.get(last as usize)?.0);
+        let is_last = |slot: &Slot| slot.position == last;
+        match self.positions.raw_entry_mut().from_hash(spread(fingerprint), is_last) {
+            RawEntryMut::Occupied(slot) => {
+                slot.remove();
+            }
+            RawEntryMut::Vacant(_) => unreachable!("the index names every entry's position"),
+        }
+        self.entries.pop()
     }
 
     /// Entries in insertion order.
@@ -106,16 +169,22 @@ impl<K: Hash + Eq + Clone + Send + 'static, V: Send + 'static> GrowingIndex<K, V
     /// Inserts `value` under `key`: a new key goes last; an existing one keeps its position
     /// and its old value is returned (as `IndexMap::insert_full`).
     pub fn insert_full(&mut self, key: K, value: V) -> (usize, Option<V>) {
-        // One probe for a new key (the usual case); an existing one is put back.
-        let position = self.entries.len();
-        match self.positions.insert(key.clone(), position) {
-            None => {
+        let fingerprint = fingerprint(&key);
+        let entries = &self.entries;
+        let is_key = |slot: &Slot| {
+            slot.fingerprint == fingerprint && entries.get(slot.position as usize).is_some_and(|(k, _)| *k == key)
+        };
+        match self.positions.raw_entry_mut().from_hash(spread(fingerprint), is_key) {
+            RawEntryMut::Occupied(slot) => {
+                let existing = slot.key().position as usize;
+                (existing, Some(std::mem::replace(&mut self[existing], value)))
+            }
+            RawEntryMut::Vacant(vacant) => {
+                let position = self.entries.len();
+                let slot = Slot { fingerprint, position: slot_position(position) };
+                vacant.insert_with_hasher(slot.table_hash(), slot, (), |slot| slot.table_hash());
                 self.entries.push((key, value));
                 (position, None)
-            }
-            Some(existing) => {
-                self.positions.insert(key, existing);
-                (existing, Some(std::mem::replace(&mut self[existing], value)))
             }
         }
     }
@@ -211,34 +280,63 @@ mod tests {
         prop_oneof![4 => (0u16..3000, any::<u32>()).prop_map(|(k, v)| Op::Insert(k, v)), 1 => Just(Op::Pop)]
     }
 
+    /// A key whose hash is one of four values: most keys share a fingerprint, so lookups
+    /// must tell them apart by the key itself.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    struct Colliding(u16);
+
+    impl Hash for Colliding {
+        fn hash<H: Hasher>(&self, state: &mut H) {
+            state.write_u16(self.0 % 4);
+        }
+    }
+
+    /// Runs `ops` on a `GrowingIndex` and an `IndexMap`, keys made by `key`, checking that
+    /// every result and the final contents agree.
+    fn same_as_index_map<K>(ops: &[Op], key: impl Fn(u16) -> K) -> Result<GrowingIndex<K, u32>, TestCaseError>
+    where
+        K: Hash + Eq + Clone + Send + fmt::Debug + 'static,
+    {
+        let mut ours = GrowingIndex::new();
+        let mut model: IndexMap<K, u32> = IndexMap::new();
+        for op in ops {
+            match *op {
+                Op::Insert(k, v) => {
+                    let (position, old) = ours.insert_full(key(k), v);
+                    prop_assert_eq!((position, old), model.insert_full(key(k), v));
+                }
+                Op::Pop => prop_assert_eq!(ours.pop(), model.pop()),
+            }
+            prop_assert_eq!(ours.len(), model.len());
+        }
+        prop_assert!(ours.iter().eq(model.iter()));
+        for (position, (k, v)) in model.iter().enumerate() {
+            prop_assert_eq!(ours.get_full(k), Some((position, v)));
+            prop_assert!(ours.contains_key(k));
+            prop_assert_eq!(&ours[position], v);
+        }
+        prop_assert_eq!(ours.get(&key(u16::MAX)), None);
+        Ok(ours)
+    }
+
     proptest! {
         /// Behaves as an `IndexMap` under the same inserts and pops (across chunk bounds), and
         /// serializes to the same bytes.
         #[test]
         fn behaves_and_serializes_as_an_index_map(ops in prop::collection::vec(op(), 0..4000)) {
-            let mut ours = GrowingIndex::new();
-            let mut model: IndexMap<u16, u32> = IndexMap::new();
-            for op in ops {
-                match op {
-                    Op::Insert(k, v) => {
-                        let (position, old) = ours.insert_full(k, v);
-                        prop_assert_eq!((position, old), model.insert_full(k, v));
-                    }
-                    Op::Pop => prop_assert_eq!(ours.pop(), model.pop()),
-                }
-                prop_assert_eq!(ours.len(), model.len());
-            }
-            prop_assert!(ours.iter().eq(model.iter()));
-            for (position, (k, v)) in model.iter().enumerate() {
-                prop_assert_eq!(ours.get_full(k), Some((position, v)));
-                prop_assert_eq!(&ours[position], v);
-            }
-            prop_assert_eq!(ours.get(&u16::MAX), None);
+            let ours = same_as_index_map(&ops, |k| k)?;
+            let model: IndexMap<u16, u32> = ours.iter().map(|(k, v)| (*k, *v)).collect();
             let config = bincode::config::standard();
             let bytes = bincode::serde::encode_to_vec(&ours, config).unwrap();
             prop_assert_eq!(&bytes, &bincode::serde::encode_to_vec(&model, config).unwrap());
             let (back, _): (GrowingIndex<u16, u32>, usize) = bincode::serde::decode_from_slice(&bytes, config).unwrap();
             prop_assert_eq!(back, ours);
+        }
+
+        /// Keys whose hashes collide are still told apart, inserted, found and popped.
+        #[test]
+        fn keys_with_colliding_hashes_are_told_apart(ops in prop::collection::vec(op(), 0..1500)) {
+            same_as_index_map(&ops, Colliding)?;
         }
     }
 }
