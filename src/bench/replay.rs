@@ -8,6 +8,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::cpu::ProcessUsage;
+use crate::event::Event;
 use crate::event::synthetic::Lifecycles;
 use crate::journal::{Genesis, Journal, OpenCheck, OpenOptions};
 use crate::replay::{self, Until, checkpoint};
@@ -194,11 +195,17 @@ fn used_since(earlier: Option<ProcessUsage>) -> ProcessUsage {
 /// as replay): the floor under replay.
 fn decode_only(journal: &Journal) -> anyhow::Result<u64> {
     let mut count = 0;
-    for block in journal.reader().decoded(1, u64::MAX, replay::decode_event)? {
-        for record in block? {
-            std::hint::black_box(record?);
+    let mut blocks = journal.reader().decoded::<Event>(1, u64::MAX)?;
+    while let Some(block) = blocks.next() {
+        let block = block?;
+        for record in &block.records {
+            std::hint::black_box(record);
             count += 1;
         }
+        if let Some(corruption) = block.error {
+            return Err(corruption.into());
+        }
+        blocks.recycle(block);
     }
     Ok(count)
 }

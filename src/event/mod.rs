@@ -15,11 +15,13 @@ pub mod order;
 pub mod synthetic;
 mod wire;
 
+use std::mem::MaybeUninit;
+
 use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::ClientOrderId;
-use crate::journal::Payload;
+use crate::journal::{DecodeInPlace, Payload};
 
 pub use engine::{
     CommandRejected, Discrepancy, DiscrepancyKind, EngineHalted, EngineResumed, FillInferred, InvariantViolated,
@@ -118,6 +120,19 @@ impl Payload for Event {
     fn decode_wire(bytes: &[u8]) -> Result<Self, String> {
         // Either way a tail call, so the event is built in the caller's slot.
         if wire::has_codec(bytes) { wire::read(bytes) } else { crate::journal::decode_exact(bytes) }
+    }
+}
+
+// SAFETY: both paths write `out` before returning `Ok`, and only then.
+unsafe impl DecodeInPlace for Event {
+    #[inline]
+    fn decode_wire_into(bytes: &[u8], out: &mut MaybeUninit<Self>) -> Result<(), String> {
+        if wire::has_codec(bytes) {
+            wire::read_into(bytes, out)
+        } else {
+            out.write(crate::journal::decode_exact(bytes)?);
+            Ok(())
+        }
     }
 }
 

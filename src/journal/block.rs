@@ -8,9 +8,11 @@
 //! block), so every block verifies on its own and links to its predecessor by one compare.
 //! The block is stored under key `B ‖ first_seq` (big-endian), so sled orders blocks by seq.
 
+use std::mem::MaybeUninit;
+
 use super::chain::ChainHash;
 use super::codec;
-use super::envelope::Envelope;
+use super::envelope::{DecodeInPlace, Envelope, Payload, Record};
 use super::error::{Corruption, CorruptionKind, Location};
 use super::frame::{self, FrameError, FrameRef};
 use super::links::{self, Link};
@@ -180,6 +182,44 @@ impl<'a> RecordRef<'a> {
     pub fn split(&self) -> Result<(Envelope, &'a [u8]), Corruption> {
         codec::decode_envelope(self.body)
             .map_err(|e| Corruption::new(Location::Seq(self.seq), CorruptionKind::Undecodable(e.to_string())))
+    }
+
+    /// The envelope and the payload's bytes, refusing a schema newer than payload type `P`
+    /// knows (checked on the envelope first, so a payload of an unknown shape is never read).
+    #[inline]
+    pub fn split_for<P: Payload>(&self) -> Result<(Envelope, &'a [u8]), Corruption> {
+        let (envelope, payload) = self.split()?;
+        if envelope.schema_version > P::SCHEMA_VERSION {
+            let kind = CorruptionKind::Undecodable(format!(
+                "schema version {} is newer than this build's {}",
+                envelope.schema_version,
+                P::SCHEMA_VERSION
+            ));
+            return Err(Corruption::new(Location::Seq(self.seq), kind));
+        }
+        Ok((envelope, payload))
+    }
+
+    /// Decodes the record into `out` in place ([`DecodeInPlace`]), refusing a newer schema
+    /// ([`RecordRef::split_for`]). On `Ok`, `out` holds the whole record; on an error it
+    /// holds nothing (nothing to drop).
+    #[inline]
+    pub fn decode_into<P: DecodeInPlace>(&self, out: &mut MaybeUninit<Record<P>>) -> Result<(), Corruption> {
+        let (envelope, payload) = self.split_for::<P>()?;
+        let out = out.as_mut_ptr();
+        // SAFETY: a pointer to the `payload` field of the record `out` points to, which is
+        // valid for writes; `MaybeUninit<P>` has the layout of `P`.
+        let payload_slot = unsafe { &mut *(&raw mut (*out).payload).cast::<MaybeUninit<P>>() };
+        if let Err(e) = P::decode_wire_into(payload, payload_slot) {
+            return Err(Corruption::new(Location::Seq(self.seq), CorruptionKind::Undecodable(e)));
+        }
+        // SAFETY: the other two fields of the same record, each written once. With the
+        // payload (written, by `DecodeInPlace`'s contract) the record is whole.
+        unsafe {
+            (&raw mut (*out).envelope).write(envelope);
+            (&raw mut (*out).hash).write(self.hash);
+        }
+        Ok(())
     }
 
     /// Decodes the whole record with payload type `P`.

@@ -1,6 +1,8 @@
 //! A record is an [`Envelope`] plus a payload. The journal knows nothing of the payload
 //! beyond [`Payload`]: it is generic so the journal stays a storage concern.
 
+use std::mem::MaybeUninit;
+
 use compact_str::CompactString;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use uuid::Uuid;
@@ -85,6 +87,18 @@ pub trait Payload: Serialize + DeserializeOwned + Send + Sync + 'static {
     fn decode_wire(bytes: &[u8]) -> Result<Self, String> {
         super::codec::decode_exact(bytes)
     }
+}
+
+/// A payload that decodes into a slot in place: a replay decodes every record into the
+/// block's buffer rather than building each aside and copying it there (a decoded event
+/// record is 344 bytes, and those copies were ~20% of decoding's instructions).
+///
+/// # Safety
+/// `decode_wire_into` returns `Ok` only after writing the decoded payload into `out`:
+/// callers then treat the slot as initialized.
+pub unsafe trait DecodeInPlace: Payload {
+    /// [`Payload::decode_wire`], written into `out`; on an error `out` is left as it was.
+    fn decode_wire_into(bytes: &[u8], out: &mut MaybeUninit<Self>) -> Result<(), String>;
 }
 
 /// An opaque byte payload: for tests, benchmarks and tools that move records unread.

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use super::block::{self, BlockHeader, RecordRef};
 use super::chain::ChainHash;
 use super::chunks::StoreBlocks;
-use super::envelope::{Payload, Record};
+use super::envelope::{DecodeInPlace, Payload, Record};
 use super::error::{Corruption, CorruptionKind, Location, Result};
 use super::head::Head;
 use super::segments::Segments;
@@ -111,24 +111,19 @@ impl Reader {
         Ok(blocks)
     }
 
-    /// The records in `from_seq..=upto`, a verified block at a time, each record decoded by
-    /// `decode`: a pipeline of stages, reading on one thread, verifying and decoding on
-    /// another, and the caller folding, so a replay spreads over the cores.
+    /// The records in `from_seq..=upto`, a verified block at a time, each decoded in place
+    /// as a `Record<P>`: a pipeline of stages, reading on one thread, verifying and decoding
+    /// on another, and the caller folding, so a replay spreads over the cores.
     /// Links between blocks are checked here, in order. Hand each consumed block back with
     /// [`Decoded::recycle`].
-    pub fn decoded<T: Send + 'static>(
-        &self,
-        from_seq: u64,
-        upto: u64,
-        decode: fn(&RecordRef<'_>) -> Result<T, Corruption>,
-    ) -> Result<Decoded<T>> {
+    pub fn decoded<P: DecodeInPlace>(&self, from_seq: u64, upto: u64) -> Result<Decoded<P>> {
         let mut blocks = self.blocks(from_seq, upto)?;
         let (links, iter) = (blocks.links, blocks.take_inline());
         if blocks.done {
             return Ok(Decoded { prefetch: None, links, done: true, recycle: None });
         }
         let from_seq = from_seq.max(1);
-        let (recycle, recycled) = std::sync::mpsc::sync_channel::<Vec<Result<T, Corruption>>>(PREFETCH_BLOCKS + 1);
+        let (recycle, recycled) = std::sync::mpsc::sync_channel::<DecodedBlock<P>>(PREFETCH_BLOCKS + 1);
         // Three busy threads: reading, verifying and decoding, the caller folding. A decoding
         // thread of its own (four) cost ~15% more CPU in hand-offs on two cores (replay of 1M
         // lifecycle events: 1.2 s of CPU a round, not 1.03), and slowed the replay as much;
@@ -140,14 +135,14 @@ impl Reader {
                 // A block the caller is done with: its records are freed here, on the thread that
                 // allocated them (cheaper than a cross-thread free), and its buffer is reused.
                 let mut decoded = recycled.try_iter().last().unwrap_or_default();
-                decoded.clear();
-                decoded.reserve(block.header.count as usize);
+                decoded.records.clear();
+                decoded.error = None;
+                decoded.records.reserve(block.header.count as usize);
                 for record in block.records().filter(|record| (from_seq..=upto).contains(&record.seq)) {
-                    let record = decode(&record);
-                    let failed = record.is_err();
-                    decoded.push(record);
-                    if failed {
-                        break; // reported when the caller gets there, as if decoded in its turn
+                    if let Err(corruption) = push_decoded(&mut decoded.records, &record) {
+                        // Reported when the caller gets there, as if decoded in its turn.
+                        decoded.error = Some(corruption);
+                        break;
                     }
                 }
                 Ok(decoded)
@@ -391,25 +386,40 @@ impl Links {
 
 /// Decoded records a block at a time, each block ending at its first record that does not
 /// decode; see [`Reader::decoded`].
-pub struct Decoded<T: Send + 'static> {
-    prefetch: Option<Prefetch<Vec<Result<T, Corruption>>>>,
+pub struct Decoded<P: DecodeInPlace> {
+    prefetch: Option<Prefetch<DecodedBlock<P>>>,
     links: Links,
     done: bool,
-    recycle: Option<std::sync::mpsc::SyncSender<Vec<Result<T, Corruption>>>>,
+    recycle: Option<std::sync::mpsc::SyncSender<DecodedBlock<P>>>,
 }
 
-impl<T: Send + 'static> Decoded<T> {
+/// One verified block's records, decoded: all of them, or those before the first that did
+/// not decode and why it did not.
+#[derive(Debug)]
+pub struct DecodedBlock<P> {
+    pub records: Vec<Record<P>>,
+    /// The record after the last of `records` did not decode.
+    pub error: Option<Corruption>,
+}
+
+impl<P> Default for DecodedBlock<P> {
+    fn default() -> Self {
+        DecodedBlock { records: Vec::new(), error: None }
+    }
+}
+
+impl<P: DecodeInPlace> Decoded<P> {
     /// Hands a block back once consumed, to be freed and reused by the decoding thread
     /// (dropped here if that thread is gone or has blocks enough).
-    pub fn recycle(&self, block: Vec<Result<T, Corruption>>) {
+    pub fn recycle(&self, block: DecodedBlock<P>) {
         if let Some(recycle) = &self.recycle {
             let _ = recycle.try_send(block);
         }
     }
 }
 
-impl<T: Send + 'static> Iterator for Decoded<T> {
-    type Item = Result<Vec<Result<T, Corruption>>>;
+impl<P: DecodeInPlace> Iterator for Decoded<P> {
+    type Item = Result<DecodedBlock<P>>;
 
     fn next(&mut self) -> Option<Self::Item> {
         if self.done {
@@ -426,6 +436,19 @@ impl<T: Send + 'static> Iterator for Decoded<T> {
         }
         next
     }
+}
+
+/// Decodes `record` into the next slot of `records`, in place: no copy of the record from
+/// where it was built (`push` would build it aside and copy it in).
+#[inline]
+fn push_decoded<P: DecodeInPlace>(records: &mut Vec<Record<P>>, record: &RecordRef<'_>) -> Result<(), Corruption> {
+    records.reserve(1);
+    let len = records.len();
+    record.decode_into(&mut records.spare_capacity_mut()[0])?;
+    // SAFETY: `reserve` made room for the slot at `len`, and `decode_into` returned `Ok`, so
+    // it wrote a whole record there.
+    unsafe { records.set_len(len + 1) };
+    Ok(())
 }
 
 /// Reads and verifies the next block at or below `upto` (each block on its own).

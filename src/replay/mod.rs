@@ -10,9 +10,7 @@ pub mod checkpoint;
 use thiserror::Error;
 
 use crate::event::Event;
-use crate::journal::{
-    ChainHash, Corruption, CorruptionKind, Envelope, Head, Journal, JournalError, Location, Payload, Record,
-};
+use crate::journal::{ChainHash, Corruption, Envelope, Head, Journal, JournalError, Record};
 use crate::projection::{ExecutionReports, InvariantViolation, Views};
 
 /// Where a replay stops.
@@ -127,11 +125,10 @@ fn fold(
     }
     // Records are read, verified and decoded blocks ahead on the reader's threads (one per
     // stage); this thread only folds, and hands each block back to be freed there.
-    let mut blocks = journal.reader().decoded(state.at.seq + 1, upto, decode_event)?;
+    let mut blocks = journal.reader().decoded::<Event>(state.at.seq + 1, upto)?;
     while let Some(block) = blocks.next() {
-        let block = block?;
-        for record in &block {
-            let Record { envelope, payload, hash } = record.as_ref().map_err(|corruption| corruption.clone())?;
+        let mut block = block?;
+        for Record { envelope, payload, hash } in &block.records {
             if let Until::Time(limit) = until
                 && envelope.ts_ns > limit
             {
@@ -143,24 +140,19 @@ fn fold(
             state.ts_ns = Some(envelope.ts_ns);
             state.folded += 1;
         }
+        if let Some(corruption) = block.error.take() {
+            return Err(corruption.into());
+        }
         blocks.recycle(block);
     }
     Ok(state)
 }
 
 /// Decodes one verified record as an [`Event`], refusing a schema newer than this build
-/// (checked on the envelope first, so a payload of an unknown shape is never read).
+/// ([`RecordRef::split_for`](crate::journal::RecordRef::split_for)).
 #[inline]
 pub fn decode_event(record: &crate::journal::RecordRef<'_>) -> Result<Record<Event>, Corruption> {
-    let (envelope, payload) = record.split()?;
-    if envelope.schema_version > Event::SCHEMA_VERSION {
-        let kind = CorruptionKind::Undecodable(format!(
-            "schema version {} is newer than this build's {}",
-            envelope.schema_version,
-            Event::SCHEMA_VERSION
-        ));
-        return Err(Corruption::new(Location::Seq(record.seq), kind));
-    }
+    let (envelope, payload) = record.split_for::<Event>()?;
     // The tail call builds the record in the caller's slot: no move of the event.
     record.decode_payload(envelope, payload)
 }

@@ -154,3 +154,36 @@ fn an_event_of_a_newer_schema_is_refused_at_its_seq_even_if_its_bytes_decode() {
     assert_eq!(corruption.seq(), Some(2));
     assert!(corruption.to_string().contains("schema version 3 is newer than this build's 2"), "{corruption}");
 }
+
+#[test]
+fn in_a_block_the_records_before_an_undecodable_one_fold_and_it_is_reported_at_its_seq() {
+    /// Bytes written as they are: events encoded beforehand, and garbage.
+    #[derive(Debug, serde::Serialize, serde::Deserialize)]
+    struct Raw(Vec<u8>);
+    impl crate::journal::Payload for Raw {
+        const SCHEMA_VERSION: u16 = Event::SCHEMA_VERSION;
+        fn encode_wire(&self, out: &mut Vec<u8>) -> crate::journal::Result<()> {
+            out.extend_from_slice(&self.0);
+            Ok(())
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let events = Lifecycles::new(3, 4).take_drafts(40);
+    let raw = |draft: &Draft<Event>| {
+        let mut bytes = Vec::new();
+        crate::journal::Payload::encode_wire(&draft.payload, &mut bytes).unwrap();
+        Draft::new(draft.ts_ns, draft.stream.as_str(), Raw(bytes))
+    };
+    let mut drafts: Vec<Draft<Raw>> = events[..30].iter().map(raw).collect();
+    drafts.push(Draft::new(events[29].ts_ns, "x", Raw(vec![0xFF; 8])));
+    drafts.extend(events[30..].iter().map(raw));
+    let mut journal = Journal::create(dir.path(), &Genesis::new(None), &OpenOptions::default()).unwrap();
+    journal.append(&drafts).unwrap(); // one block
+
+    let prefix = replay(&journal, Until::Seq(30)).unwrap();
+    assert_eq!((prefix.folded, prefix.at.seq), (30, 30));
+    assert_eq!(prefix.views, folded(&journal, &events, 30));
+    let error = replay(&journal, Until::Head).unwrap_err();
+    let ReplayError::Journal(JournalError::Corrupt(corruption)) = error else { panic!("{error:?}") };
+    assert_eq!(corruption.seq(), Some(31));
+}
