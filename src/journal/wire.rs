@@ -350,11 +350,32 @@ impl<'a> WireReader<'a> {
 
 #[cfg(test)]
 mod tests {
+    use compact_str::CompactString;
     use proptest::prelude::*;
     use serde::{Deserialize, Serialize};
 
     use super::*;
     use crate::journal::codec::{decode_exact, encode_into};
+
+    /// The vendored `compact_str` builds an inline string from words (`vendor/README.md`):
+    /// every length it holds inline, every byte value a string's bytes can take, reads back.
+    #[test]
+    fn inline_compact_strings_of_every_length_read_back() {
+        let texts = (0..=24).flat_map(|len| {
+            let ascii: String = (0..len).map(|i| char::from(b'a' + (i * 7 % 26) as u8)).collect();
+            let high: String = (0..len).map(|i| char::from(0x7f - (i % 3) as u8)).collect();
+            let multibyte: String = "é".repeat(len / 2) + &"z".repeat(len % 2);
+            [ascii, high, multibyte]
+        });
+        for text in texts {
+            let compact = CompactString::from(text.as_str());
+            assert!(!compact.is_heap_allocated(), "{text:?}");
+            assert_eq!((compact.as_str(), compact.len()), (text.as_str(), text.len()));
+            // Out of a longer buffer, as a decoder reads it: only the string's bytes count.
+            let around = format!("{text}\u{ff}\u{ff}{text}");
+            assert_eq!(CompactString::from(&around[..text.len()]), text);
+        }
+    }
 
     #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
     struct Sample {
