@@ -5,7 +5,9 @@ use blotter::memory::{prefault, thread_page_faults};
 
 const MIB: usize = 1 << 20;
 
-/// Allocates `n` MiB from mimalloc, writes a byte in each page and frees it all.
+/// Allocates `n` MiB from mimalloc, writes a byte in each page and frees it all: what
+/// `prefault` does, written out here so that a `prefault` that touched nothing fails the test
+/// (both passes would then fault as little).
 fn touch(n: usize) {
     // SAFETY: `mi_malloc` takes any size and returns null (checked below) or a block.
     let chunks: Vec<*mut u8> = (0..n).map(|_| unsafe { libmimalloc_sys::mi_malloc(MIB).cast::<u8>() }).collect();

@@ -102,6 +102,15 @@ impl ProcessUsage {
         Some(ProcessUsage { cpu: time(usage.ru_utime) + time(usage.ru_stime), minor_faults })
     }
 
+    /// What the process used from `earlier` ([`ProcessUsage::now`] then) to now; nothing
+    /// where the system does not say.
+    pub fn used_since(earlier: Option<ProcessUsage>) -> ProcessUsage {
+        match (earlier, ProcessUsage::now()) {
+            (Some(earlier), Some(now)) => now.since(&earlier),
+            _ => ProcessUsage::default(),
+        }
+    }
+
     /// What was used from `earlier` to `self`.
     pub fn since(&self, earlier: &ProcessUsage) -> ProcessUsage {
         ProcessUsage {

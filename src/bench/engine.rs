@@ -235,7 +235,7 @@ async fn drive(journal: Journal, lifecycles: u64, load: Load) -> anyhow::Result<
     let latencies = watcher.await??;
     let elapsed = started.elapsed();
     let cpu = ThreadTimes::now().since(&threads, elapsed);
-    let page_faults = usage.zip(ProcessUsage::now()).map_or(0, |(before, now)| now.since(&before).minor_faults);
+    let page_faults = ProcessUsage::used_since(usage).minor_faults;
     let seconds = elapsed.as_secs_f64();
     broker.abort();
     let core = engine.shutdown().await?;

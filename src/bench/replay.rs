@@ -76,14 +76,14 @@ impl ReplayBench {
         let (start, usage) = (Instant::now(), ProcessUsage::now());
         let full = replay::replay(&journal, Until::Head)?;
         let replay_secs = start.elapsed().as_secs_f64();
-        let replay_usage = used_since(usage);
+        let replay_usage = ProcessUsage::used_since(usage);
         anyhow::ensure!(full.folded == self.events, "replayed {} of {} events", full.folded, self.events);
         let orders = full.views.oms.len();
         drop(full);
         let (start, usage) = (Instant::now(), ProcessUsage::now());
         let decoded = decode_only(&journal)?;
         let decode_secs = start.elapsed().as_secs_f64();
-        let decode_usage = used_since(usage);
+        let decode_usage = ProcessUsage::used_since(usage);
         anyhow::ensure!(decoded == self.events, "decoded {decoded} of {} events", self.events);
         drop(journal);
 
@@ -181,14 +181,6 @@ fn open_ms(dir: &Path, from_checkpoint: bool) -> anyhow::Result<(f64, Option<u64
     let elapsed = start.elapsed().as_secs_f64() * 1e3;
     anyhow::ensure!(state.at == journal.head(), "views not at the head");
     Ok((elapsed, state.from_snapshot))
-}
-
-/// What the process used since `earlier` (nothing where the system does not say).
-fn used_since(earlier: Option<ProcessUsage>) -> ProcessUsage {
-    match (earlier, ProcessUsage::now()) {
-        (Some(earlier), Some(now)) => now.since(&earlier),
-        _ => ProcessUsage::default(),
-    }
 }
 
 /// Reads, verifies and decodes every record without folding it (the same pipelined reader

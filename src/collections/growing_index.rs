@@ -70,6 +70,12 @@ fn fingerprint<K: Hash>(key: &K) -> u32 {
     (hash ^ (hash >> 32)) as u32
 }
 
+/// Whether a slot is `key`'s (its fingerprint is `fingerprint`): the fingerprint rules out
+/// most other slots, and the key in the entry the slot names decides.
+fn slot_of<'a, K: Eq, V>(entries: &'a ChunkedVec<(K, V)>, fingerprint: u32, key: &'a K) -> impl Fn(&Slot) -> bool + 'a {
+    move |slot| slot.fingerprint == fingerprint && entries.get(slot.position as usize).is_some_and(|(k, _)| k == key)
+}
+
 /// A position as a slot holds it. Entries are hundreds of bytes (an order ~760), so 2³²
 /// of them would need terabytes of memory: reaching the bound is a broken invariant.
 fn slot_position(position: usize) -> u32 {
@@ -104,10 +110,7 @@ impl<K: Hash + Eq + Clone, V> GrowingIndex<K, V> {
     /// The position of `key`.
     fn position_of(&self, key: &K) -> Option<usize> {
         let fingerprint = fingerprint(key);
-        let entries = &self.entries;
-        let is_key = |slot: &Slot| {
-            slot.fingerprint == fingerprint && entries.get(slot.position as usize).is_some_and(|(k, _)| k == key)
-        };
+        let is_key = slot_of(&self.entries, fingerprint, key);
         let (slot, ()) = self.positions.raw_entry().from_hash(spread(fingerprint), is_key)?;
         Some(slot.position as usize)
     }
@@ -170,10 +173,7 @@ impl<K: Hash + Eq + Clone + Send + 'static, V: Send + 'static> GrowingIndex<K, V
     /// and its old value is returned (as `IndexMap::insert_full`).
     pub fn insert_full(&mut self, key: K, value: V) -> (usize, Option<V>) {
         let fingerprint = fingerprint(&key);
-        let entries = &self.entries;
-        let is_key = |slot: &Slot| {
-            slot.fingerprint == fingerprint && entries.get(slot.position as usize).is_some_and(|(k, _)| *k == key)
-        };
+        let is_key = slot_of(&self.entries, fingerprint, &key);
         match self.positions.raw_entry_mut().from_hash(spread(fingerprint), is_key) {
             RawEntryMut::Occupied(slot) => {
                 let existing = slot.key().position as usize;

@@ -401,9 +401,9 @@ impl Oms {
     }
 
     /// The order `plan` found, to change: a base order is copied out first, from the copy
-    /// `plan` decoded (so it is decoded once).
-    /// Also keeps how to undo the change (the order's scalars as they are now), written
-    /// straight into `last`: saved aside and moved there, the copy was ~3% of a replay's fold.
+    /// `plan` decoded (so it is decoded once). Keeps how to undo the change (the order's
+    /// scalars as they are now) in `last`, written there directly: saved aside and moved in
+    /// afterwards, that copy was ~3% of a replay's fold.
     fn slot_mut(&mut self, Found { slot, decoded }: Found) -> Option<&mut OrderView> {
         let order = match slot {
             Slot::New(index) => self.orders.get_index_mut(index)?,
