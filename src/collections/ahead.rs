@@ -6,22 +6,18 @@
 //! every order it ever saw (~780 bytes each), so a replay writes its order index into fresh
 //! memory all the way through; measured on `bench replay`'s 1M-event journal, those faults
 //! were ~20% of the folding thread's time. Here a background thread allocates the chunk
-//! and writes to each of its pages, so the faults are taken there, on the other core, while
-//! the fold goes on.
+//! and faults its pages in ([`crate::memory::populate`]), so the faults are taken there, on
+//! the other core, while the fold goes on.
 //!
 //! Bounded: one chunk asked for or waiting per collection, one queue of [`QUEUE`] requests
 //! for the process. Never waits: when the chunk is not ready (or the thread is busy or
 //! could not start) the caller allocates as it would have anyway.
 
-use std::mem::MaybeUninit;
 use std::sync::mpsc::{self, Receiver, SyncSender, TryRecvError};
 use std::sync::{Mutex, OnceLock};
 
 /// Requests queued for the background thread; more are not made (the caller allocates).
 const QUEUE: usize = 16;
-
-/// Bytes apart of two writes that touch every page (the smallest common page size).
-const PAGE: usize = 4096;
 
 /// One chunk being made, or made, for a collection.
 pub struct Ahead<T> {
@@ -92,19 +88,14 @@ impl<T: Send + 'static> Ahead<T> {
     }
 }
 
-/// An empty `Vec` with room for `capacity`, each of its pages written once.
+/// An empty `Vec` with room for `capacity`, each of its pages faulted in.
 fn faulted_in<T>(capacity: usize) -> Vec<T> {
     let mut chunk = Vec::with_capacity(capacity);
-    if size_of::<T>() == 0 {
-        return chunk; // no memory, and a capacity of `usize::MAX` not to walk
-    }
     let spare = chunk.spare_capacity_mut();
-    // One slot every `stride` writes each page.
-    let stride = (PAGE / size_of::<T>()).max(1);
-    for slot in spare.iter_mut().step_by(stride) {
-        *slot = MaybeUninit::zeroed();
-    }
-    std::hint::black_box(spare);
+    // SAFETY: the spare capacity's bytes, uninitialized either way; `size_of_val` of a
+    // zero-sized `T`'s spare room is 0.
+    let bytes = unsafe { std::slice::from_raw_parts_mut(spare.as_mut_ptr().cast(), size_of_val(spare)) };
+    crate::memory::populate(bytes);
     chunk
 }
 
