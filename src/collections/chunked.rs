@@ -86,7 +86,7 @@ impl<T> ChunkedVec<T> {
 /// Pushing needs the elements to be `Send`: the next chunk is made on another thread.
 impl<T: Send + 'static> ChunkedVec<T> {
     /// Appends `value`; returns its position. Inlined: as a call, a replay's fold (the OMS
-    /// pushes every ~780-byte order through here) took ~11 instructions an event more.
+    /// pushes every ~740-byte order through here) took ~11 instructions an event more.
     #[inline]
     pub fn push(&mut self, value: T) -> usize {
         if self.chunks.last().is_none_or(|chunk| chunk.len() == CHUNK) {
