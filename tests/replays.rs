@@ -16,7 +16,7 @@ use blotter::interchange::{export, import_file};
 use blotter::journal::{Draft, Genesis, Journal, OpenCheck, OpenOptions};
 use blotter::render::views::{Selection, json_string};
 use blotter::render::{self};
-use blotter::replay::{Until, checkpoint, decode_event, replay, replay_from_snapshot, replay_with_reports};
+use blotter::replay::{Until, checkpoint, replay, replay_from_snapshot, replay_with_reports};
 
 fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("replays")
@@ -63,7 +63,7 @@ fn every_recorded_journal_imports_losslessly_and_replays_to_its_golden_views() {
         journal
             .reader()
             .for_each(1, u64::MAX, |record| {
-                let decoded = decode_event(&record)?;
+                let decoded = record.decode::<Event>()?;
                 journaled.push((decoded.envelope.ts_ns, decoded.envelope.stream, decoded.payload));
                 Ok(std::ops::ControlFlow::Continue(()))
             })

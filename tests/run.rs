@@ -147,7 +147,7 @@ fn rerun_names_the_first_divergence() {
         .journal
         .reader()
         .for_each(1, outcome.head.seq, |record| {
-            let record = blotter::replay::decode_event(&record)?;
+            let record = record.decode::<blotter::event::Event>()?;
             if let Event::SubmitOrder(SubmitOrder { client_order_id, .. }) = &record.payload
                 && at.is_none()
             {

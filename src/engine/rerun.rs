@@ -10,7 +10,6 @@ use thiserror::Error;
 use super::core::Core;
 use crate::event::Event;
 use crate::journal::{Envelope, Head, Journal, JournalError, RecordRef, encode_record};
-use crate::replay::decode_event;
 
 /// The first record where the re-run and the journal differ.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,7 +72,7 @@ pub fn rerun(journal: &Journal) -> Result<(u64, Head), RerunError> {
 /// Feeds the journaled input at `record` to the core; a record that is not an input, or an
 /// input the core refuses, is a divergence (the journal's engine decided otherwise).
 fn feed(core: &mut Core, record: &RecordRef<'_>) -> Result<Result<Vec<(Envelope, Event)>, Divergence>, JournalError> {
-    let decoded = decode_event(record)?;
+    let decoded = record.decode::<Event>()?;
     let diverged = |actual: String| Err(Divergence { seq: record.seq, expected: journaled(record), actual });
     if !decoded.payload.is_input() {
         return Ok(diverged("no decision here (the previous input's decisions ended before it)".to_owned()));
@@ -85,7 +84,7 @@ fn feed(core: &mut Core, record: &RecordRef<'_>) -> Result<Result<Vec<(Envelope,
 }
 
 fn journaled(record: &RecordRef<'_>) -> String {
-    match decode_event(record) {
+    match record.decode::<Event>() {
         Ok(decoded) => json(&decoded.envelope, &decoded.payload),
         Err(error) => format!("undecodable record: {error}"),
     }

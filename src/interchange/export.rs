@@ -12,8 +12,8 @@ use std::ops::ControlFlow;
 
 use super::ExportError;
 use super::line;
+use crate::event::Event;
 use crate::journal::{Head, Journal, Record};
-use crate::replay::decode_event;
 
 /// What an export wrote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,7 +42,7 @@ pub fn export(journal: &Journal, from_seq: u64, out: &mut impl Write) -> Result<
     // Errors of the output or the encoding stop the scan here and are returned below.
     let mut failure = None;
     journal.reader().for_each(from_seq, head.seq, |record| {
-        let Record { envelope, payload, hash } = decode_event(&record)?;
+        let Record { envelope, payload, hash } = record.decode::<Event>()?;
         buffer.clear();
         if let Err(reason) = line::encode_record(&envelope, &payload, &hash, &mut buffer) {
             failure = Some(ExportError::Encode { seq: envelope.seq, reason });

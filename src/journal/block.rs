@@ -222,24 +222,21 @@ impl<'a> RecordRef<'a> {
         Ok(())
     }
 
-    /// Decodes the whole record with payload type `P`.
+    /// Decodes the whole record with payload type `P`, refusing a schema newer than `P`
+    /// knows ([`RecordRef::split_for`]). Inlined: the record is built in the caller's slot.
     #[inline]
-    pub fn decode<P: super::envelope::Payload>(&self) -> Result<super::envelope::Record<P>, Corruption> {
-        let (envelope, payload) = self.split()?;
+    pub fn decode<P: Payload>(&self) -> Result<Record<P>, Corruption> {
+        let (envelope, payload) = self.split_for::<P>()?;
         self.decode_payload(envelope, payload)
     }
 
     /// The record, from its envelope ([`RecordRef::split`]) and its payload's bytes.
     #[inline]
-    pub fn decode_payload<P: super::envelope::Payload>(
-        &self,
-        envelope: Envelope,
-        payload: &[u8],
-    ) -> Result<super::envelope::Record<P>, Corruption> {
+    pub fn decode_payload<P: Payload>(&self, envelope: Envelope, payload: &[u8]) -> Result<Record<P>, Corruption> {
         // Matched in place rather than through `map_err` and `?`: each re-wrapping moved
         // the whole payload.
         match P::decode_wire(payload) {
-            Ok(payload) => Ok(super::envelope::Record { envelope, payload, hash: self.hash }),
+            Ok(payload) => Ok(Record { envelope, payload, hash: self.hash }),
             Err(e) => Err(Corruption::new(Location::Seq(self.seq), CorruptionKind::Undecodable(e))),
         }
     }

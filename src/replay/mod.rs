@@ -148,14 +148,5 @@ fn fold(
     Ok(state)
 }
 
-/// Decodes one verified record as an [`Event`], refusing a schema newer than this build
-/// ([`RecordRef::split_for`](crate::journal::RecordRef::split_for)).
-#[inline]
-pub fn decode_event(record: &crate::journal::RecordRef<'_>) -> Result<Record<Event>, Corruption> {
-    let (envelope, payload) = record.split_for::<Event>()?;
-    // The tail call builds the record in the caller's slot: no move of the event.
-    record.decode_payload(envelope, payload)
-}
-
 #[cfg(test)]
 mod tests;

@@ -20,7 +20,7 @@ fn folded(journal: &Journal, drafts: &[Draft<Event>], n: usize) -> Views {
     journal
         .reader()
         .for_each(1, n as u64, |record| {
-            let decoded = decode_event(&record)?;
+            let decoded = record.decode::<Event>()?;
             assert_eq!(decoded.payload, drafts[decoded.envelope.seq as usize - 1].payload);
             views.apply(&decoded.envelope, &decoded.payload).unwrap();
             Ok(ControlFlow::Continue(()))

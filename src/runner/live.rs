@@ -16,7 +16,6 @@ use tokio::sync::mpsc;
 use super::control::ControlCall;
 use crate::event::{Event, LiveOperatorCommand};
 use crate::journal::{JournalError, Reader};
-use crate::replay::decode_event;
 
 /// A live command already journaled: its seq, engine time and content.
 pub type Journaled = (u64, i64, LiveOperatorCommand);
@@ -58,7 +57,7 @@ pub fn journaled(reader: &Reader, from: u64, upto: u64) -> Result<VecDeque<Journ
         return Ok(found);
     }
     reader.for_each(from, upto, |record| {
-        let decoded = decode_event(&record)?;
+        let decoded = record.decode::<Event>()?;
         if let Event::LiveOperatorCommand(command) = decoded.payload {
             found.push_back((decoded.envelope.seq, decoded.envelope.ts_ns, command));
         }
