@@ -76,7 +76,7 @@ fn slot_of<'a, K: Eq, V>(entries: &'a ChunkedVec<(K, V)>, fingerprint: u32, key:
     move |slot| slot.fingerprint == fingerprint && entries.get(slot.position as usize).is_some_and(|(k, _)| k == key)
 }
 
-/// A position as a slot holds it. Entries are hundreds of bytes (an order ~740), so 2³²
+/// A position as a slot holds it. Entries are hundreds of bytes (an order 720), so 2³²
 /// of them would need terabytes of memory: reaching the bound is a broken invariant.
 fn slot_position(position: usize) -> u32 {
     u32::try_from(position).expect("fewer than 2^32 entries")
@@ -169,6 +169,24 @@ impl<K: Hash + Eq + Clone, V> GrowingIndex<K, V> {
 
 /// Inserting needs the entries to be `Send`: the next chunk is made on another thread.
 impl<K: Hash + Eq + Clone + Send + 'static, V: Send + 'static> GrowingIndex<K, V> {
+    /// The position of `key`, and whether it is new: a new key goes last with the value
+    /// `make` returns, made in its place ([`ChunkedVec::push_with`]); an existing one keeps
+    /// its value and `make` is not called.
+    pub fn get_or_insert_with(&mut self, key: K, make: impl FnOnce() -> V) -> (usize, bool) {
+        let fingerprint = fingerprint(&key);
+        let is_key = slot_of(&self.entries, fingerprint, &key);
+        match self.positions.raw_entry_mut().from_hash(spread(fingerprint), is_key) {
+            RawEntryMut::Occupied(slot) => (slot.key().position as usize, false),
+            RawEntryMut::Vacant(vacant) => {
+                let position = self.entries.len();
+                let slot = Slot { fingerprint, position: slot_position(position) };
+                vacant.insert_with_hasher(slot.table_hash(), slot, (), |slot| slot.table_hash());
+                self.entries.push_with(|| (key, make()));
+                (position, true)
+            }
+        }
+    }
+
     /// Inserts `value` under `key`: a new key goes last; an existing one keeps its position
     /// and its old value is returned (as `IndexMap::insert_full`).
     pub fn insert_full(&mut self, key: K, value: V) -> (usize, Option<V>) {
@@ -273,11 +291,16 @@ mod tests {
     #[derive(Debug, Clone)]
     enum Op {
         Insert(u16, u32),
+        GetOrInsert(u16, u32),
         Pop,
     }
 
     fn op() -> impl Strategy<Value = Op> {
-        prop_oneof![4 => (0u16..3000, any::<u32>()).prop_map(|(k, v)| Op::Insert(k, v)), 1 => Just(Op::Pop)]
+        prop_oneof![
+            4 => (0u16..3000, any::<u32>()).prop_map(|(k, v)| Op::Insert(k, v)),
+            2 => (0u16..3000, any::<u32>()).prop_map(|(k, v)| Op::GetOrInsert(k, v)),
+            1 => Just(Op::Pop)
+        ]
     }
 
     /// A key whose hash is one of four values: most keys share a fingerprint, so lookups
@@ -304,6 +327,19 @@ mod tests {
                 Op::Insert(k, v) => {
                     let (position, old) = ours.insert_full(key(k), v);
                     prop_assert_eq!((position, old), model.insert_full(key(k), v));
+                }
+                Op::GetOrInsert(k, v) => {
+                    let mut made = false;
+                    let (position, new) = ours.get_or_insert_with(key(k), || {
+                        made = true;
+                        v
+                    });
+                    let expected = match model.get_index_of(&key(k)) {
+                        Some(position) => (position, false),
+                        None => (model.insert_full(key(k), v).0, true),
+                    };
+                    prop_assert_eq!((position, new), expected);
+                    prop_assert_eq!(made, new, "the value is made only for a new key");
                 }
                 Op::Pop => prop_assert_eq!(ours.pop(), model.pop()),
             }

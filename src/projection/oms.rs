@@ -102,7 +102,8 @@ pub struct OrderView {
 
 /// The OMS keeps every order it ever saw, so an order's size is most of a replay's memory
 /// and page faults (`bench replay`: ~35k faults for 183k orders, ~10% of its CPU). Growing it
-/// should be a decision: 744 bytes on 64-bit targets (`smallvec`'s `union` layout saves 16).
+/// should be a decision: 720 bytes on 64-bit targets (`smallvec`'s `union` layout saves 16, and
+/// a packed [`Transition`] 24).
 #[cfg(target_pointer_width = "64")]
 const _: () = assert!(size_of::<OrderView>() <= 720);
 
@@ -150,7 +151,7 @@ impl OrderView {
 }
 
 /// An order read from the OMS: held in memory, or decoded from the checkpoint table. A
-/// pointer either way, so handing one around copies no order (an `OrderView` is ~400 bytes,
+/// pointer either way, so handing one around copies no order (an `OrderView` is 720 bytes,
 /// and a `Cow` of one was copied on every lookup).
 #[derive(Debug)]
 pub enum OrderRef<'a> {
@@ -569,8 +570,12 @@ impl Oms {
         match plan {
             Plan::Nothing => Ok(None),
             Plan::Create(created) => {
-                let view = OrderView::created(at, created);
-                let (index, _) = self.orders.insert_full(created.client_order_id.clone(), view);
+                let id = created.client_order_id.clone();
+                let (index, new) = self.orders.get_or_insert_with(id, || OrderView::created(at, created));
+                if !new {
+                    // `plan` refused a known id: an order is never replaced.
+                    return Err(OrderError::DuplicateOrder { client_order_id: created.client_order_id.clone() });
+                }
                 self.last = Undo::Remove;
                 Ok(Some(Slot::New(index)))
             }
