@@ -170,8 +170,8 @@ impl<K: Hash + Eq + Clone, V> GrowingIndex<K, V> {
 /// Inserting needs the entries to be `Send`: the next chunk is made on another thread.
 impl<K: Hash + Eq + Clone + Send + 'static, V: Send + 'static> GrowingIndex<K, V> {
     /// The position of `key`, and whether it is new: a new key goes last with the value
-    /// `make` returns, made in its place ([`ChunkedVec::push_with`]); an existing one keeps
-    /// its value and `make` is not called.
+    /// `make` returns ([`ChunkedVec::push_with`]: fewer copies of a large value); an
+    /// existing one keeps its value and `make` is not called.
     pub fn get_or_insert_with(&mut self, key: K, make: impl FnOnce() -> V) -> (usize, bool) {
         let fingerprint = fingerprint(&key);
         let is_key = slot_of(&self.entries, fingerprint, &key);
