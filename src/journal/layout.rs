@@ -64,6 +64,9 @@ impl Layout {
     /// copy of our lock's descriptor until it execs (close-on-exec), so a journal closed and
     /// reopened at that moment looks locked for a few microseconds.
     pub fn lock(&self) -> Result<File> {
+        if self.dir.exists() && !self.dir.is_dir() {
+            return Err(JournalError::Invalid(format!("{} is a file, not a journal directory", self.dir.display())));
+        }
         std::fs::create_dir_all(&self.dir).map_err(|e| JournalError::io(&self.dir, e))?;
         let path = self.lock_file();
         let file = OpenOptions::new()

@@ -216,8 +216,13 @@ impl Journal {
     /// error naming the first bad seq; nothing is modified.
     pub fn open(dir: impl AsRef<Path>, options: &OpenOptions) -> Result<Journal> {
         let layout = Layout::new(dir.as_ref());
-        let lock = layout.lock()?;
+        // Checked before the lock, whose file would be created: a mistyped `--journal`
+        // changes nothing on disk. Checked again under the lock (a journal being removed).
         layout.refuse_unsegmented()?;
+        if !layout.exists() {
+            return Err(JournalError::NotFound(layout.dir.clone()));
+        }
+        let lock = layout.lock()?;
         if !layout.exists() {
             return Err(JournalError::NotFound(layout.dir.clone()));
         }

@@ -93,6 +93,18 @@ fn create_refuses_an_existing_journal_and_open_refuses_a_missing_one() {
     ));
     let empty = tempfile::tempdir().unwrap();
     assert!(matches!(Journal::open(empty.path(), &OpenOptions::default()), Err(JournalError::NotFound(_))));
+    // A mistyped path changes nothing: no folder made, no lock file left in another folder.
+    let missing = empty.path().join("typo");
+    assert!(matches!(Journal::open(&missing, &OpenOptions::default()), Err(JournalError::NotFound(_))));
+    assert!(!missing.exists());
+    assert_eq!(std::fs::read_dir(empty.path()).unwrap().count(), 0, "no LOCK file in a folder holding no journal");
+    // A file is neither opened nor made into a journal.
+    let file = empty.path().join("notes.txt");
+    std::fs::write(&file, "keep me").unwrap();
+    assert!(matches!(Journal::open(&file, &OpenOptions::default()), Err(JournalError::NotFound(_))));
+    let refused = Journal::create(&file, &Genesis::new(None), &OpenOptions::default()).map(|_| ()).unwrap_err();
+    assert!(refused.to_string().contains("is a file, not a journal directory"), "{refused}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "keep me");
 }
 
 #[test]
