@@ -239,6 +239,10 @@ fn bad_scenarios_are_refused_with_exit_2_and_write_nothing() {
         let name = path.file_name().unwrap().to_string_lossy();
         assert!(stderr.contains(name.as_ref()), "the error names the file: {stderr}");
         assert!(!stderr.contains("panicked"), "{stderr}");
+        let line = stderr.lines().find(|line| line.starts_with("error: ")).expect("an error line");
+        let parts: Vec<&str> = line.split(": ").collect();
+        let repeated = parts.iter().enumerate().find(|(i, part)| parts[..*i].contains(part));
+        assert!(repeated.is_none(), "each cause said once: {line}");
         assert!(!journal.exists(), "{}: nothing is written", path.display());
     }
 }

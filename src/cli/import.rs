@@ -31,7 +31,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         }
         Err(error) if error.is_invalid_input() => {
             let error = anyhow::Error::new(error).context(context());
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", super::describe(&error));
             Ok(ExitCode::from(1))
         }
         Err(error) => Err(error).with_context(context),

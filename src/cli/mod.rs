@@ -104,10 +104,29 @@ pub fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", describe(&error));
             exit_code_for(&error)
         }
     }
+}
+
+/// The error and its causes, outermost first, joined by ": ", each said once: a cause whose
+/// text the message so far already ends with is left out. Errors that end their message
+/// with their cause's (as many do) repeated it under `{:#}`: "cannot read scenario s.toml:
+/// No such file or directory (os error 2): No such file or directory (os error 2)".
+pub fn describe(error: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in error.chain() {
+        let part = cause.to_string();
+        if text.ends_with(&part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    text
 }
 
 /// 1 when the root cause is corruption, 2 otherwise.
@@ -134,4 +153,28 @@ fn init_tracing(format: LogFormat) {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_and_its_causes_are_each_said_once() {
+        let io = std::io::Error::new(std::io::ErrorKind::AlreadyExists, "File exists (os error 17)");
+        // The journal's error names its cause in its message and as its source.
+        let error =
+            anyhow::Error::new(JournalError::io("/etc/passwd", io)).context("cannot verify journal /etc/passwd");
+        assert_eq!(format!("{error:#}").matches("File exists").count(), 2, "the repetition this is for");
+        assert_eq!(
+            describe(&error),
+            "cannot verify journal /etc/passwd: journal I/O error on /etc/passwd: File exists (os error 17)"
+        );
+        // Causes that are not repeated are all kept, in order.
+        let plain = anyhow::anyhow!("disk full").context("cannot append").context("cannot run s.toml");
+        assert_eq!(describe(&plain), "cannot run s.toml: cannot append: disk full");
+        // A cause named inside the context, not at its end, still says what it is.
+        let named = anyhow::anyhow!("a.ndjson").context("cannot import a.ndjson into j");
+        assert_eq!(describe(&named), "cannot import a.ndjson into j: a.ndjson");
+    }
 }
