@@ -2,6 +2,7 @@
 //! lifecycles, from genesis (`replay_eps`) and from a checkpoint (`snapshot_open_ms`: open a
 //! large journal, load the newest views checkpoint, fold the tail, ready).
 
+use std::ops::ControlFlow;
 use std::path::Path;
 use std::time::Instant;
 
@@ -187,18 +188,11 @@ fn open_ms(dir: &Path, from_checkpoint: bool) -> anyhow::Result<(f64, Option<u64
 /// as replay): the floor under replay.
 fn decode_only(journal: &Journal) -> anyhow::Result<u64> {
     let mut count = 0;
-    let mut blocks = journal.reader().decoded::<Event>(1, u64::MAX)?;
-    while let Some(block) = blocks.next() {
-        let block = block?;
-        for record in &block.records {
-            std::hint::black_box(record);
-            count += 1;
-        }
-        if let Some(corruption) = block.error {
-            return Err(corruption.into());
-        }
-        blocks.recycle(block);
-    }
+    journal.reader().decoded::<Event>(1, u64::MAX)?.try_for_each_record(|record| {
+        std::hint::black_box(record);
+        count += 1;
+        Ok::<_, anyhow::Error>(ControlFlow::Continue(()))
+    })?;
     Ok(count)
 }
 

@@ -190,21 +190,10 @@ impl<K: Hash + Eq + Clone + Send + 'static, V: Send + 'static> GrowingIndex<K, V
     /// Inserts `value` under `key`: a new key goes last; an existing one keeps its position
     /// and its old value is returned (as `IndexMap::insert_full`).
     pub fn insert_full(&mut self, key: K, value: V) -> (usize, Option<V>) {
-        let fingerprint = fingerprint(&key);
-        let is_key = slot_of(&self.entries, fingerprint, &key);
-        match self.positions.raw_entry_mut().from_hash(spread(fingerprint), is_key) {
-            RawEntryMut::Occupied(slot) => {
-                let existing = slot.key().position as usize;
-                (existing, Some(std::mem::replace(&mut self[existing], value)))
-            }
-            RawEntryMut::Vacant(vacant) => {
-                let position = self.entries.len();
-                let slot = Slot { fingerprint, position: slot_position(position) };
-                vacant.insert_with_hasher(slot.table_hash(), slot, (), |slot| slot.table_hash());
-                self.entries.push((key, value));
-                (position, None)
-            }
-        }
+        let mut value = Some(value);
+        let (position, _) = self.get_or_insert_with(key, || value.take().expect("made once"));
+        // Still here: the key existed, and its value is replaced.
+        (position, value.map(|value| std::mem::replace(&mut self[position], value)))
     }
 }
 

@@ -227,12 +227,6 @@ impl<'a> RecordRef<'a> {
     #[inline]
     pub fn decode<P: Payload>(&self) -> Result<Record<P>, Corruption> {
         let (envelope, payload) = self.split_for::<P>()?;
-        self.decode_payload(envelope, payload)
-    }
-
-    /// The record, from its envelope ([`RecordRef::split`]) and its payload's bytes.
-    #[inline]
-    pub fn decode_payload<P: Payload>(&self, envelope: Envelope, payload: &[u8]) -> Result<Record<P>, Corruption> {
         // Matched in place rather than through `map_err` and `?`: each re-wrapping moved
         // the whole payload.
         match P::decode_wire(payload) {

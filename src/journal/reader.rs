@@ -14,7 +14,7 @@ use super::block::{self, BlockHeader, RecordRef};
 use super::chain::ChainHash;
 use super::chunks::StoreBlocks;
 use super::envelope::{DecodeInPlace, Payload, Record};
-use super::error::{Corruption, CorruptionKind, Location, Result};
+use super::error::{Corruption, CorruptionKind, JournalError, Location, Result};
 use super::head::Head;
 use super::segments::Segments;
 
@@ -415,6 +415,28 @@ impl<P: DecodeInPlace> Decoded<P> {
         if let Some(recycle) = &self.recycle {
             let _ = recycle.try_send(block);
         }
+    }
+
+    /// Calls `f` with every record in order until it breaks or fails. A record that did not
+    /// decode is reported in its turn, after the records before it; consumed blocks are
+    /// recycled.
+    pub fn try_for_each_record<E: From<JournalError>>(
+        mut self,
+        mut f: impl FnMut(&Record<P>) -> std::result::Result<ControlFlow<()>, E>,
+    ) -> std::result::Result<(), E> {
+        while let Some(block) = self.next() {
+            let mut block = block?;
+            for record in &block.records {
+                if f(record)?.is_break() {
+                    return Ok(());
+                }
+            }
+            if let Some(corruption) = block.error.take() {
+                return Err(JournalError::Corrupt(corruption).into());
+            }
+            self.recycle(block);
+        }
+        Ok(())
     }
 }
 

@@ -7,6 +7,8 @@
 
 pub mod checkpoint;
 
+use std::ops::ControlFlow;
+
 use thiserror::Error;
 
 use crate::event::Event;
@@ -125,26 +127,20 @@ fn fold(
     }
     // Records are read, verified and decoded blocks ahead on the reader's threads (one per
     // stage); this thread only folds, and hands each block back to be freed there.
-    let mut blocks = journal.reader().decoded::<Event>(state.at.seq + 1, upto)?;
-    while let Some(block) = blocks.next() {
-        let mut block = block?;
-        for Record { envelope, payload, hash } in &block.records {
-            if let Until::Time(limit) = until
-                && envelope.ts_ns > limit
-            {
-                return Ok(state);
-            }
-            state.views.apply(envelope, payload)?;
-            inspect(envelope, payload, hash, &state.views);
-            state.at = Head { seq: envelope.seq, hash: *hash };
-            state.ts_ns = Some(envelope.ts_ns);
-            state.folded += 1;
+    journal.reader().decoded::<Event>(state.at.seq + 1, upto)?.try_for_each_record(|record| {
+        let Record { envelope, payload, hash } = record;
+        if let Until::Time(limit) = until
+            && envelope.ts_ns > limit
+        {
+            return Ok(ControlFlow::Break(()));
         }
-        if let Some(corruption) = block.error.take() {
-            return Err(corruption.into());
-        }
-        blocks.recycle(block);
-    }
+        state.views.apply(envelope, payload)?;
+        inspect(envelope, payload, hash, &state.views);
+        state.at = Head { seq: envelope.seq, hash: *hash };
+        state.ts_ns = Some(envelope.ts_ns);
+        state.folded += 1;
+        Ok::<_, ReplayError>(ControlFlow::Continue(()))
+    })?;
     Ok(state)
 }
 
