@@ -3,7 +3,7 @@
 //!
 //! The first write to a freshly allocated page traps into the kernel, which finds, zeroes
 //! and charges a page: on this project's 2-vCPU VM, 2–4 µs for each 4 KiB. The OMS keeps
-//! every order it ever saw (720 bytes each), so a replay writes its order index into fresh
+//! every order it ever saw (704 bytes each), so a replay writes its order index into fresh
 //! memory all the way through; measured on `bench replay`'s 1M-event journal, those faults
 //! were ~20% of the folding thread's time. Here a background thread allocates the chunk
 //! and faults its pages in ([`crate::memory::populate`]), so the faults are taken there, on

@@ -92,7 +92,7 @@ impl<T: Send + 'static> ChunkedVec<T> {
     }
 
     /// Appends the value `make` returns; returns its position. Made here, not by the caller
-    /// and passed down: a new ~720-byte order took four copies on its way into its chunk
+    /// and passed down: a new ~700-byte order took four copies on its way into its chunk
     /// that way, two this way (callgrind: 1.6% of a replay's fold instructions). Inlined: as
     /// a call, a replay's fold took ~11 instructions an event more.
     #[inline]

@@ -76,7 +76,7 @@ fn slot_of<'a, K: Eq, V>(entries: &'a ChunkedVec<(K, V)>, fingerprint: u32, key:
     move |slot| slot.fingerprint == fingerprint && entries.get(slot.position as usize).is_some_and(|(k, _)| k == key)
 }
 
-/// A position as a slot holds it. Entries are hundreds of bytes (an order 720), so 2³²
+/// A position as a slot holds it. Entries are hundreds of bytes (an order 704), so 2³²
 /// of them would need terabytes of memory: reaching the bound is a broken invariant.
 fn slot_position(position: usize) -> u32 {
     u32::try_from(position).expect("fewer than 2^32 entries")

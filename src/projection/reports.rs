@@ -160,7 +160,7 @@ impl ExecutionReport {
             ord_status: order.status.into(),
             cum_qty: order.cum_qty,
             leaves_qty: order.leaves_qty,
-            avg_px: order.avg_px,
+            avg_px: order.avg_px(),
             last_qty: last.map(|(qty, _)| qty),
             last_px: last.map(|(_, px)| px),
             text,

@@ -134,9 +134,9 @@ fn scenario_reports_follow_every_state_change() {
     );
     let a = views.oms.get(&cid("a")).unwrap();
     assert!(a.late_fill && a.overfill);
-    assert_eq!(a.avg_px, Some(d("1101") / d("11")));
+    assert_eq!(a.avg_px(), Some(d("1101") / d("11")));
     assert_eq!(reports.all()[8].exec_id, Uuid::from_u128(9));
-    assert_eq!(reports.all()[8].avg_px, a.avg_px);
+    assert_eq!(reports.all()[8].avg_px, a.avg_px());
 
     // Positions count the late overfill: long 11.
     let p = views.positions.get("s", "X").unwrap();
@@ -404,8 +404,8 @@ fn order_mismatches(o: &OrderView, fills: &[(OrderFilled, bool)]) -> Vec<String>
     let avg = (!fills.is_empty()).then(|| value / cum);
     let late = fills.iter().any(|(_, late)| *late);
     let id = o.client_order_id();
-    if (o.cum_qty, o.avg_px, o.fees) != (cum, avg, fees) {
-        out.push(format!("{id}: cum/avg/fees {:?} vs {:?}", (o.cum_qty, o.avg_px, o.fees), (cum, avg, fees)));
+    if (o.cum_qty, o.avg_px(), o.fees) != (cum, avg, fees) {
+        out.push(format!("{id}: cum/avg/fees {:?} vs {:?}", (o.cum_qty, o.avg_px(), o.fees), (cum, avg, fees)));
     }
     let leaves_ok = if o.status.is_terminal() {
         o.leaves_qty.is_zero()
@@ -525,7 +525,7 @@ proptest! {
                 prop_assert!(problems.is_empty(), "{:?}", problems);
                 if let Some(last) = reports.for_order(id).last() {
                     prop_assert_eq!(last.ord_status, OrdStatus::from(order.status));
-                    prop_assert_eq!((last.cum_qty, last.leaves_qty, last.avg_px), (order.cum_qty, order.leaves_qty, order.avg_px));
+                    prop_assert_eq!((last.cum_qty, last.leaves_qty, last.avg_px), (order.cum_qty, order.leaves_qty, order.avg_px()));
                 }
             }
             let problems = position_mismatches(&views.positions, &reference_positions(&created, &all_fills));

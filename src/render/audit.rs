@@ -88,7 +88,12 @@ pub struct StateAfter {
 
 impl From<&OrderView> for StateAfter {
     fn from(order: &OrderView) -> StateAfter {
-        StateAfter { status: order.status, cum_qty: order.cum_qty, leaves_qty: order.leaves_qty, avg_px: order.avg_px }
+        StateAfter {
+            status: order.status,
+            cum_qty: order.cum_qty,
+            leaves_qty: order.leaves_qty,
+            avg_px: order.avg_px(),
+        }
     }
 }
 

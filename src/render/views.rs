@@ -108,7 +108,7 @@ impl From<&OrderView> for OrderRow {
             status: order.status,
             cum_qty: order.cum_qty,
             leaves_qty: order.leaves_qty,
-            avg_px: order.avg_px,
+            avg_px: order.avg_px(),
             notional: order.notional,
             fees: order.fees,
             fills: order.fills.len(),

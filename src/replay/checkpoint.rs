@@ -17,8 +17,9 @@ use crate::projection::{Oms, OrderTable, Positions, Reconciliations, Views, orde
 
 /// The snapshot-store name of the order views.
 pub const NAME: &str = "views";
-/// Bumped whenever the shape of [`Views`] (or anything in it) changes.
-pub const FORMAT: u32 = 3;
+/// Bumped whenever the shape of [`Views`] (or anything in it) changes (4: an order's average
+/// price is derived, not stored).
+pub const FORMAT: u32 = 4;
 /// Checkpoints kept after a save; older ones are pruned.
 pub const KEEP: usize = 3;
 
