@@ -41,11 +41,13 @@ pub fn keep_freed_memory() {
 }
 
 /// Keeps freed memory ([`keep_freed_memory`]), then allocates `bytes` (rounded up to whole
-/// MiB) from mimalloc, faults every page of it in and frees it: later allocations reuse
-/// those pages, already faulted in. Took 0.5–1.6 s per GiB on the reference machine.
+/// MiB; at most [`prefault_limit`] of the memory free now) from mimalloc, faults every page
+/// of it in and frees it: later allocations reuse those pages, already faulted in. Took
+/// 0.5–1.6 s per GiB on the reference machine.
 pub fn prefault(bytes: usize) -> Prefaulted {
     let started = Instant::now();
     keep_freed_memory();
+    let bytes = prefault_limit(bytes, free_memory());
     let chunks: Vec<*mut u8> = (0..bytes.div_ceil(CHUNK)).map(|_| touched_chunk()).collect();
     for chunk in &chunks {
         // SAFETY: each pointer came from `mi_malloc` and is freed once.
@@ -53,6 +55,26 @@ pub fn prefault(bytes: usize) -> Prefaulted {
     }
     let touched = chunks.iter().filter(|chunk| !chunk.is_null()).count() * CHUNK;
     Prefaulted { bytes: touched, took: started.elapsed() }
+}
+
+/// How much of `requested` to prefault when `free` bytes of memory are free (`None`: the
+/// system does not say): at most three quarters of it, whole MiB. Why: mimalloc hands out
+/// address space the kernel has not backed yet (overcommit), so faulting in more than is
+/// free does not fail, it wakes the OOM killer (`bench engine --prefault-mib 100000000`
+/// was killed); prefaulting is an optimization, never a reason to fail.
+pub fn prefault_limit(requested: usize, free: Option<usize>) -> usize {
+    match free {
+        Some(free) => requested.min(free / 4 * 3 / CHUNK * CHUNK),
+        None => requested,
+    }
+}
+
+/// Bytes of memory free now (`sysconf`: free pages times the page size; the page cache the
+/// kernel could reclaim is not counted, so this errs low); `None` where the system does not say.
+fn free_memory() -> Option<usize> {
+    // SAFETY: `sysconf` reads a system value; it has no preconditions.
+    let (pages, size) = unsafe { (libc::sysconf(libc::_SC_AVPHYS_PAGES), libc::sysconf(libc::_SC_PAGESIZE)) };
+    usize::try_from(pages).ok()?.checked_mul(usize::try_from(size).ok()?)
 }
 
 /// A chunk from mimalloc with every page faulted in ([`populate`]), or null if none was to
@@ -171,6 +193,16 @@ mod tests {
         })
         .join()
         .unwrap();
+    }
+
+    #[test]
+    fn prefaulting_stays_within_three_quarters_of_free_memory() {
+        let gib = 1 << 30;
+        assert_eq!(prefault_limit(gib, Some(8 * gib)), gib, "within the limit: all of it");
+        assert_eq!(prefault_limit(usize::MAX, Some(8 * gib)), 6 * gib);
+        assert_eq!(prefault_limit(usize::MAX, Some(CHUNK + 1)), 0, "whole MiB only");
+        assert_eq!(prefault_limit(gib, None), gib, "unknown: as asked");
+        assert!(free_memory().is_some_and(|free| free > 0) || !cfg!(target_os = "linux"));
     }
 
     #[test]

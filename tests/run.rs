@@ -246,3 +246,22 @@ fn bad_scenarios_are_refused_with_exit_2_and_write_nothing() {
         assert!(!journal.exists(), "{}: nothing is written", path.display());
     }
 }
+
+#[test]
+fn a_worker_count_out_of_range_is_refused_before_anything_is_written() {
+    // 100,000 workers used to panic the runtime after the journal was created.
+    for workers in ["0", "1025", "100000"] {
+        let scratch = tempfile::tempdir().unwrap();
+        let journal = scratch.path().join("journal");
+        let out = Command::new(env!("CARGO_BIN_EXE_blotter"))
+            .arg("run")
+            .arg(fixtures().join("btc_ioc_fok.toml"))
+            .args(["--journal".as_ref(), journal.as_os_str(), "--workers".as_ref(), workers.as_ref()])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{workers}: {stderr}");
+        assert!(stderr.contains(&format!("invalid value '{workers}' for '--workers")), "{stderr}");
+        assert!(!journal.exists(), "{workers}: nothing is written");
+    }
+}

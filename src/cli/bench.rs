@@ -56,7 +56,8 @@ pub enum Bench {
         #[arg(long, default_value_t = 200_000)]
         latency_lifecycles: u64,
         /// Heap to fault in before the phases, as an engine in live use does at start-up
-        /// (`blotter::memory::prefault`), MiB; 0 measures an engine that faults as it grows.
+        /// (`blotter::memory::prefault`), MiB, at most 3/4 of the memory free (the report says how
+        /// much was); 0 measures an engine that faults as it grows.
         #[arg(long, default_value_t = crate::bench::engine::DEFAULT_PREFAULT_MIB)]
         prefault_mib: usize,
         #[arg(long, value_enum, default_value_t = Format::Table)]

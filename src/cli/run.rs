@@ -28,9 +28,9 @@ pub struct Args {
     scenario: PathBuf,
     #[command(flatten)]
     journal: JournalArg,
-    /// Tokio worker threads (the journal is the same for any count).
-    #[arg(long, default_value_t = 2)]
-    workers: usize,
+    /// Tokio worker threads, 1 to 1024 (the journal is the same for any count).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=MAX_WORKERS))]
+    workers: u16,
     /// Records between two simulation snapshots (a resumed run re-simulates from the newest);
     /// 0: none.
     #[arg(long, default_value_t = snapshot::DEFAULT_EVERY)]
@@ -40,6 +40,11 @@ pub struct Args {
     #[arg(long, default_value_t = 0)]
     pace_ms: u64,
 }
+
+/// `--workers` at most: a thread each (with its stack), so a mistyped count is refused rather
+/// than exhausting the process's memory (100,000 workers panicked the runtime, which had
+/// already created the journal).
+const MAX_WORKERS: i64 = 1024;
 
 /// How [`execute`] carries out a run (none of it reaches the journal).
 pub struct Execution {
@@ -81,7 +86,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         }
     };
     let execution = Execution {
-        workers: args.workers,
+        workers: usize::from(args.workers),
         after_durable: kill_hook()?,
         snapshot_every: args.snapshot_every,
         pace: (args.pace_ms > 0).then(|| Duration::from_millis(args.pace_ms)),
