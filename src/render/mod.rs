@@ -13,7 +13,8 @@
 //! - hashes are 64 lowercase hex digits.
 //!
 //! Tables show the same values; decimals with more than [`TABLE_DP`] places (computed
-//! averages) are rounded for display, absent values are `-`, and hashes in columns are cut to
+//! averages) are rounded for display (never to 0: a tiny value keeps 8 significant digits),
+//! absent values are `-`, and hashes in columns are cut to
 //! [`SHORT_HASH`] hex digits.
 //!
 //! - [`table`]: the aligned-table renderer.
@@ -76,9 +77,16 @@ pub fn rfc3339(ts_ns: i64) -> String {
 }
 
 /// A decimal for a table: as folded, unless it has more than [`TABLE_DP`] places; then rounded
-/// (half to even) to at most that many, trailing zeros dropped.
+/// (half to even) to at most that many, trailing zeros dropped. A value that would round to
+/// zero keeps [`TABLE_DP`] significant digits instead: a table never shows a non-zero
+/// quantity, price or PnL as 0.
 pub fn table_decimal(value: Decimal) -> String {
-    if value.scale() > TABLE_DP { value.round_dp(TABLE_DP).normalize().to_string() } else { value.to_string() }
+    if value.scale() <= TABLE_DP {
+        return value.to_string();
+    }
+    let rounded = value.round_dp(TABLE_DP);
+    let shown = if rounded.is_zero() { value.round_sf(TABLE_DP).unwrap_or(rounded) } else { rounded };
+    shown.normalize().to_string()
 }
 
 /// [`table_decimal`], or `-` when absent.
@@ -119,7 +127,10 @@ mod tests {
         assert_eq!(table_decimal(d("-0.00001234")), "-0.00001234");
         assert_eq!(table_decimal(d("185.003333333333333333")), "185.00333333");
         assert_eq!(table_decimal(d("2.000000000000000001")), "2");
-        assert_eq!(table_decimal(d("-0.0000000001")), "0");
+        assert_eq!(table_decimal(d("-0.0000000001")), "-0.0000000001");
+        assert_eq!(table_decimal(d("0.000000000123456789123")), "0.00000000012345679");
+        assert_eq!(table_decimal(d("0.0000000000000000000000000003")), "0.0000000000000000000000000003");
+        assert_eq!(table_decimal(d("0.000000006")), "0.00000001", "rounded to 8 places unless that is 0");
         assert_eq!(table_opt_decimal(None), "-");
         assert_eq!(or_dash(None::<u64>), "-");
         assert_eq!(or_dash(Some("B7")), "B7");
