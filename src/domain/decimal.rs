@@ -1,5 +1,6 @@
 //! How a `rust_decimal::Decimal` is serialized: a string in human-readable formats (JSON:
-//! `"1.0950"`, exact, scale kept), and `(scale: u8, mantissa: i128)` in binary ones (bincode
+//! `"1.0950"`, exact, scale kept; read by [`super::parse_decimal`], which refuses what it would
+//! have to round), and `(scale: u8, mantissa: i128)` in binary ones (bincode
 //! varint-encodes both: 1.0950 takes 4 bytes and decodes without parsing text).
 //!
 //! Use as `#[serde(with = "crate::domain::decimal")]`, or `decimal::option` for
@@ -24,7 +25,9 @@ pub fn serialize<S: Serializer>(value: &Decimal, serializer: S) -> Result<S::Ok,
 
 pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Decimal, D::Error> {
     if deserializer.is_human_readable() {
-        <Decimal as Deserialize>::deserialize(deserializer)
+        // Read exactly (`parse_decimal`): `Decimal`'s own parser rounds what does not fit.
+        let text = String::deserialize(deserializer)?;
+        super::parse_decimal(&text).map_err(|why| D::Error::custom(format!("decimal {text:?} {why}")))
     } else {
         let (scale, mantissa) = <(u8, i128)>::deserialize(deserializer)?;
         Decimal::try_from_i128_with_scale(mantissa, u32::from(scale))

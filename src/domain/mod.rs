@@ -2,6 +2,7 @@
 //! No I/O and no clock: everything here is a function of its inputs.
 
 pub mod decimal;
+mod decimal_text;
 mod error;
 mod ids;
 mod liquidity;
@@ -11,6 +12,7 @@ mod status;
 mod time_in_force;
 mod transition;
 
+pub use decimal_text::{BadDecimal, parse_decimal};
 pub use error::OrderError;
 pub use ids::{BrokerOrderId, ClientOrderId, FillId};
 pub use liquidity::LiquiditySide;

@@ -3,6 +3,7 @@
 use std::io;
 use std::path::PathBuf;
 
+use crate::domain::BadDecimal;
 use rust_decimal::Decimal;
 
 /// A market data file cannot be read, or one of its lines is wrong.
@@ -45,8 +46,8 @@ pub enum Problem {
     NotUtf8 { column: &'static str },
     #[error("cannot parse timestamp {0:?} (want RFC 3339 or YYYY-MM-DD HH:MM:SS[.f], UTC)")]
     BadTimestamp(String),
-    #[error("cannot parse {column} {value:?} as a decimal number")]
-    BadNumber { column: &'static str, value: String },
+    #[error("{column} {value:?} {why}")]
+    BadNumber { column: &'static str, value: String, why: BadDecimal },
     #[error("low {low} is above high {high}")]
     LowAboveHigh { low: Decimal, high: Decimal },
     #[error("{column} {value} is above high {high}")]

@@ -11,7 +11,6 @@
 
 mod columns;
 mod error;
-mod number;
 mod reader;
 mod row;
 mod source;
@@ -21,7 +20,6 @@ mod timestamp;
 mod tests;
 
 pub use error::{MarketDataError, Problem};
-pub use number::parse_decimal;
 pub use reader::{BarReader, CsvPosition, read_bars};
 pub use source::{BarSource, SeekError, SourcePosition, encode};
 pub use timestamp::parse_timestamp;

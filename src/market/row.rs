@@ -4,7 +4,8 @@ use csv::ByteRecord;
 use rust_decimal::Decimal;
 
 use super::columns::{Columns, NAMES};
-use super::{Problem, parse_decimal, parse_timestamp};
+use super::{Problem, parse_timestamp};
+use crate::domain::parse_decimal;
 use crate::event::MarketBar;
 
 /// Parses and checks one row (ordering against the previous row is the reader's job).
@@ -17,7 +18,7 @@ pub(super) fn parse_row(columns: &Columns, record: &ByteRecord, symbol: &str) ->
     let market_ts_ns = parse_timestamp(timestamp).ok_or_else(|| Problem::BadTimestamp(timestamp.to_owned()))?;
     let number = |slot: usize| {
         let value = text(slot)?;
-        parse_decimal(value).ok_or_else(|| Problem::BadNumber { column: NAMES[slot], value: value.to_owned() })
+        parse_decimal(value).map_err(|why| Problem::BadNumber { column: NAMES[slot], value: value.to_owned(), why })
     };
     let bar = MarketBar {
         symbol: symbol.into(),

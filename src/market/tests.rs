@@ -9,6 +9,7 @@ use rust_decimal::Decimal;
 use tempfile::TempDir;
 
 use super::*;
+use crate::domain::BadDecimal;
 use crate::event::MarketBar;
 
 const HEADER: &str = "timestamp,open,high,low,close,volume\n";
@@ -168,22 +169,22 @@ fn refuses_unparsable_values() {
     refused(
         &format!("{HEADER}2024-01-02T14:30:00Z,1,x,1,1,1\n"),
         2,
-        Problem::BadNumber { column: "high", value: "x".into() },
+        Problem::BadNumber { column: "high", value: "x".into(), why: BadDecimal::NotANumber },
     );
     refused(
         &format!("{HEADER}2024-01-02T14:30:00Z,1,1,1,1,\n"),
         2,
-        Problem::BadNumber { column: "volume", value: "".into() },
+        Problem::BadNumber { column: "volume", value: "".into(), why: BadDecimal::NotANumber },
     );
     refused(
         &format!("{HEADER}2024-01-02T14:30:00Z,1,1,1,1,NaN\n"),
         2,
-        Problem::BadNumber { column: "volume", value: "NaN".into() },
+        Problem::BadNumber { column: "volume", value: "NaN".into(), why: BadDecimal::NotANumber },
     );
     refused(
         &format!("{HEADER}2024-01-02T14:30:00Z,1,1,1,1,1e99\n"),
         2,
-        Problem::BadNumber { column: "volume", value: "1e99".into() },
+        Problem::BadNumber { column: "volume", value: "1e99".into(), why: BadDecimal::Inexact },
     );
 }
 

@@ -33,7 +33,7 @@ fn drift(entry: &DriftEntry, symbol: &str) -> Result<Timed<VenueDrift>, String> 
     let item = match entry.kind {
         DriftKind::ShiftPosition => {
             let qty = entry.qty.as_ref().ok_or("qty is required for this kind")?;
-            let qty = qty.to_decimal().ok_or_else(|| format!("qty {qty} is not a decimal number"))?;
+            let qty = qty.decimal("qty")?;
             VenueDrift::ShiftPosition { symbol: symbol.to_owned(), qty }
         }
         DriftKind::PhantomOrder => {

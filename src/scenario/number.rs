@@ -6,7 +6,7 @@ use std::fmt;
 use rust_decimal::Decimal;
 use serde::de::{self, Deserialize, Deserializer, Visitor};
 
-use crate::market::parse_decimal;
+use crate::domain::{BadDecimal, parse_decimal};
 
 /// A number as written; [`Number::to_decimal`] reads it.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,13 +17,20 @@ pub(super) enum Number {
 }
 
 impl Number {
-    /// The exact decimal, `None` if the text is not a number or it does not fit.
-    pub fn to_decimal(&self) -> Option<Decimal> {
+    /// The exact decimal, or why there is none (not a number, or more digits than a decimal
+    /// holds: never rounded).
+    pub fn to_decimal(&self) -> Result<Decimal, BadDecimal> {
         match self {
             Number::Text(text) => parse_decimal(text.trim()),
-            Number::Integer(value) => Some(Decimal::from(*value)),
-            Number::Float(value) => value.is_finite().then(|| parse_decimal(&value.to_string())).flatten(),
+            Number::Integer(value) => Ok(Decimal::from(*value)),
+            Number::Float(value) if value.is_finite() => parse_decimal(&value.to_string()),
+            Number::Float(_) => Err(BadDecimal::NotANumber),
         }
+    }
+
+    /// [`Number::to_decimal`], its error naming `field` and the number as written.
+    pub fn decimal(&self, field: &str) -> Result<Decimal, String> {
+        self.to_decimal().map_err(|why| format!("{field} {self} {why}"))
     }
 }
 
@@ -106,7 +113,7 @@ impl Rule {
 impl Number {
     /// The decimal if it obeys `rule`; else the problem, naming `field`.
     pub fn checked(&self, field: &str, rule: Rule) -> Result<Decimal, String> {
-        let value = self.to_decimal().ok_or_else(|| format!("{field} {self} is not a decimal number"))?;
+        let value = self.decimal(field)?;
         if rule.admits(value) { Ok(value) } else { Err(format!("{field} must be {}, got {self}", rule.describe())) }
     }
 }
