@@ -107,8 +107,13 @@ impl Corruption {
 pub enum JournalError {
     #[error(transparent)]
     Corrupt(#[from] Corruption),
-    #[error("journal at {0} is locked by another process (one writer at a time)")]
-    Locked(PathBuf),
+    /// `holder`: what the lock file says (`pid N: command line`).
+    #[error(
+        "journal at {} is in use by another process ({holder}); a journal is open in one process at \
+         a time, so try again once that one ends",
+        dir.display()
+    )]
+    Locked { dir: PathBuf, holder: String },
     #[error("no journal at {0}")]
     NotFound(PathBuf),
     #[error("a journal already exists at {0}")]

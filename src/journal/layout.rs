@@ -1,7 +1,9 @@
 //! The journal directory:
 //!
 //! ```text
-//! DIR/LOCK    exclusive lock held by the one process that has the journal open
+//! DIR/LOCK    exclusive lock held by the one process that has the journal open; it
+//!             names that process (`pid N: command line`; the last one, once released)
+//!             for whoever finds it locked
 //! DIR/HEAD    head witness (see `witness.rs`)
 //! DIR/store/      the sled databases, one per segment of seqs (see `segments.rs`)
 //! DIR/snapshots/  projection checkpoints, one file each (see `snapshot.rs`)
@@ -9,6 +11,7 @@
 //! Other files in DIR (a README) are left alone.
 
 use std::fs::{File, OpenOptions};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use super::error::{JournalError, Result};
@@ -78,15 +81,43 @@ impl Layout {
         let deadline = std::time::Instant::now() + LOCK_PATIENCE;
         loop {
             match file.try_lock() {
-                Ok(()) => return Ok(file),
+                Ok(()) => {
+                    // Advisory only (who holds it, for the next one to find it locked): a
+                    // journal that opens must not fail for want of that line.
+                    let _ = name_the_holder(&file);
+                    return Ok(file);
+                }
                 Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
                     std::thread::sleep(std::time::Duration::from_millis(5));
                 }
-                Err(std::fs::TryLockError::WouldBlock) => return Err(JournalError::Locked(self.dir.clone())),
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Err(JournalError::Locked { dir: self.dir.clone(), holder: holder(&path) });
+                }
                 Err(std::fs::TryLockError::Error(e)) => return Err(JournalError::io(&path, e)),
             }
         }
     }
+}
+
+/// The lock file's line about its holder, at most this long.
+const MAX_HOLDER_BYTES: usize = 300;
+
+/// Writes `pid N: command line` into the (held, just opened) lock file.
+fn name_the_holder(mut file: &File) -> std::io::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let mut line = format!("pid {}: {}", std::process::id(), args.join(" "));
+    let cut = (0..=MAX_HOLDER_BYTES.min(line.len())).rev().find(|&at| line.is_char_boundary(at)).unwrap_or(0);
+    line.truncate(cut);
+    file.set_len(0)?;
+    file.write_all(line.as_bytes())
+}
+
+/// What the lock file at `path` says about its holder, or that it says nothing.
+fn holder(path: &Path) -> String {
+    let mut bytes = Vec::with_capacity(MAX_HOLDER_BYTES);
+    let read = File::open(path).and_then(|file| file.take(MAX_HOLDER_BYTES as u64).read_to_end(&mut bytes));
+    let line = String::from_utf8_lossy(&bytes).trim().to_owned();
+    if read.is_err() || line.is_empty() { "which one is not recorded".to_owned() } else { line }
 }
 
 /// How long a busy journal lock is retried before it is reported as held.

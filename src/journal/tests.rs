@@ -78,7 +78,9 @@ fn a_second_open_is_refused_while_the_first_holds_the_journal() {
     let dir = tempfile::tempdir().unwrap();
     let journal = create(dir.path());
     let err = Journal::open(dir.path(), &OpenOptions::default()).unwrap_err();
-    assert!(matches!(err, JournalError::Locked(_)), "{err}");
+    assert!(matches!(err, JournalError::Locked { .. }), "{err}");
+    let holder = format!("(pid {}: {}", std::process::id(), std::env::args().next().unwrap());
+    assert!(err.to_string().contains(&holder), "the error names the holder: {err}");
     drop(journal);
     Journal::open(dir.path(), &OpenOptions::default()).unwrap();
 }
