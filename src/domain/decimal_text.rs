@@ -62,7 +62,7 @@ pub fn parse_decimal(text: &str) -> Result<Decimal, BadDecimal> {
         let places = (fraction.len() as i64).saturating_sub(exponent).clamp(0, MAX_PLACES as i64);
         return Ok(Decimal::new(0, places as u32));
     };
-    if exponent.abs() > MAX_EXPONENT {
+    if exponent.unsigned_abs() > MAX_EXPONENT.unsigned_abs() {
         return Err(BadDecimal::Inexact);
     }
     // The value is 0.digits × 10^point: the point sits `point` digits into `digits`.
@@ -163,6 +163,7 @@ mod tests {
         inexact("1e99");
         inexact("7922816251426433759354395033.6"); // mantissa one past 96 bits
         inexact("1e99999999999999999999");
+        inexact(".1e-10000000000000000000"); // saturates to i64::MIN, whose abs() overflowed
         let malformed = |text: &str| assert_eq!(parsed(text), Err(BadDecimal::NotANumber), "{text}");
         for text in [
             "", "-", ".", "e3", "1e", "1e+", "abc", "NaN", "inf", "1_000", "0x10", " 1", "1 ", "1..2", "1.2.3", "--1",
@@ -173,6 +174,19 @@ mod tests {
     }
 
     proptest! {
+        /// Text from outside (a scenario, a CSV, an import) never panics the parser, and what
+        /// it accepts is what `Decimal` itself would read, when that one does not round.
+        #[test]
+        fn any_text_is_read_or_refused_never_a_panic(
+            text in "[-+]?[0-9]{0,32}(\\.[0-9]{0,32})?([eE][-+]?[0-9]{0,22})?|.{0,40}",
+        ) {
+            if let Ok(value) = parse_decimal(&text) {
+                if let Ok(exact) = Decimal::from_str_exact(&text) {
+                    prop_assert_eq!(value, exact);
+                }
+            }
+        }
+
         /// Whatever `Decimal` prints reads back as itself, scale included, and so does the
         /// same value written as digits with a point anywhere and an exponent.
         #[test]
