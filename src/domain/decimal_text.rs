@@ -180,10 +180,8 @@ mod tests {
         fn any_text_is_read_or_refused_never_a_panic(
             text in "[-+]?[0-9]{0,32}(\\.[0-9]{0,32})?([eE][-+]?[0-9]{0,22})?|.{0,40}",
         ) {
-            if let Ok(value) = parse_decimal(&text) {
-                if let Ok(exact) = Decimal::from_str_exact(&text) {
-                    prop_assert_eq!(value, exact);
-                }
+            if let (Ok(value), Ok(exact)) = (parse_decimal(&text), Decimal::from_str_exact(&text)) {
+                prop_assert_eq!(value, exact);
             }
         }
 
