@@ -395,4 +395,27 @@ mod tests {
             assert!(error.contains(says), "{line}: {error:?} should say {says:?}");
         }
     }
+
+    proptest::proptest! {
+        /// An import reads lines from outside: an encoded line with one character replaced,
+        /// inserted or removed anywhere decodes or is refused, never panics.
+        #[test]
+        fn a_damaged_line_is_read_or_refused_never_a_panic(
+            pick in proptest::sample::select((0..400usize).collect::<Vec<_>>()),
+            at in proptest::prelude::any::<proptest::sample::Index>(),
+            edit in 0u8..3,
+            with in proptest::prelude::any::<char>(),
+        ) {
+            let events = events();
+            let event = &events[pick % events.len()];
+            let mut line: Vec<char> = encode(&envelope(pick as u64 + 1), event).chars().collect();
+            let at = at.index(line.len());
+            match edit {
+                0 => line[at] = with,
+                1 => line.insert(at, with),
+                _ => { line.remove(at); }
+            }
+            let _ = decode_record(&line.into_iter().collect::<String>());
+        }
+    }
 }
