@@ -119,6 +119,9 @@ fn replay_until_a_seq_or_a_time_is_the_view_of_that_prefix() {
         (args(&["--until-seq", "9999"]), Until::Seq(9999), EVENTS as u64),
         (args(&["--until-time", &rfc3339(t150)]), Until::Time(t150), 150),
         (args(&["--until-time", "2024-01-02T14:29:59Z"]), Until::Time(1_704_205_799_000_000_000), 0),
+        // As scenarios and bar files write it (UTC), and with an offset.
+        (args(&["--until-time", "2024-01-02 14:29:59"]), Until::Time(1_704_205_799_000_000_000), 0),
+        (args(&["--until-time", "2024-01-02T15:29:59+01:00"]), Until::Time(1_704_205_799_000_000_000), 0),
     ];
     let expected: Vec<String> = with_journal(&path, |journal| {
         let render = |until| render::views::json_string(&replay_with_reports(journal, until).unwrap(), Selection::All);

@@ -8,7 +8,6 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use chrono::DateTime;
 
 use super::JournalArg;
 use crate::journal::{Journal, OpenCheck, OpenOptions};
@@ -22,8 +21,8 @@ pub struct Args {
     /// The views as of this seq (the head if the journal is shorter).
     #[arg(long, value_name = "N", conflicts_with = "until_time")]
     until_seq: Option<u64>,
-    /// The views as of this engine time: every record at or before it
-    /// (RFC 3339, e.g. 2024-01-02T14:30:05.5Z).
+    /// The views as of this engine time: every record at or before it (RFC 3339, e.g.
+    /// 2024-01-02T14:30:05.5Z, or YYYY-MM-DD HH:MM:SS[.f] in UTC, as in scenarios and bars).
     #[arg(long, value_name = "RFC3339", value_parser = parse_time)]
     until_time: Option<i64>,
     /// Which view to print.
@@ -96,11 +95,14 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// Parses an RFC 3339 time into engine time (ns since the Unix epoch).
+/// Parses a time into engine time (ns since the Unix epoch), in the forms scenarios and bar
+/// files take (`market::parse_timestamp`), so a time copied from either works here.
 fn parse_time(text: &str) -> Result<i64, String> {
-    let time = DateTime::parse_from_rfc3339(text)
-        .map_err(|e| format!("{e} (expected RFC 3339, e.g. 2024-01-02T14:30:05.5Z)"))?;
-    time.timestamp_nanos_opt().ok_or_else(|| "out of range (1677-09-21 to 2262-04-11)".to_owned())
+    crate::market::parse_timestamp(text).ok_or_else(|| {
+        "expected RFC 3339 (2024-01-02T14:30:05.5Z) or YYYY-MM-DD HH:MM:SS[.f] in UTC, between 1677-09-21 and \
+         2262-04-11"
+            .to_owned()
+    })
 }
 
 /// Opens a journal for reading: the cheap tail check; a replay verifies what it reads.
