@@ -3,8 +3,9 @@
 use std::io;
 use std::path::PathBuf;
 
-use crate::domain::BadDecimal;
 use rust_decimal::Decimal;
+
+use crate::domain::BadDecimal;
 
 /// A market data file cannot be read, or one of its lines is wrong.
 #[derive(Debug, thiserror::Error)]
