@@ -146,11 +146,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn times_parse_as_rfc3339_to_engine_ns() {
+    fn times_parse_as_rfc3339_or_utc_wall_time_to_engine_ns() {
         assert_eq!(parse_time("2024-01-02T14:30:00Z"), Ok(1_704_205_800_000_000_000));
         assert_eq!(parse_time("2024-01-02T15:30:00.000000001+01:00"), Ok(1_704_205_800_000_000_001));
-        assert!(parse_time("2024-01-02 14:30").is_err());
+        // As scenarios and bar files write it: UTC.
+        assert_eq!(parse_time("2024-01-02 14:30:00"), Ok(1_704_205_800_000_000_000));
+        assert_eq!(parse_time("2024-01-02T14:30:00.5"), Ok(1_704_205_800_500_000_000));
+        assert!(parse_time("2024-01-02 14:30").is_err(), "seconds are required");
         assert!(parse_time("1704205800").is_err());
-        assert!(parse_time("2300-01-01T00:00:00Z").unwrap_err().contains("out of range"));
+        assert!(parse_time("2300-01-01T00:00:00Z").unwrap_err().contains("between 1677-09-21 and 2262-04-11"));
     }
 }
