@@ -26,12 +26,26 @@ pub fn serialize<S: Serializer>(value: &Decimal, serializer: S) -> Result<S::Ok,
 pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Decimal, D::Error> {
     if deserializer.is_human_readable() {
         // Read exactly (`parse_decimal`): `Decimal`'s own parser rounds what does not fit.
-        let text = String::deserialize(deserializer)?;
-        super::parse_decimal(&text).map_err(|why| D::Error::custom(format!("decimal {text:?} {why}")))
+        deserializer.deserialize_str(DecimalText)
     } else {
         let (scale, mantissa) = <(u8, i128)>::deserialize(deserializer)?;
         Decimal::try_from_i128_with_scale(mantissa, u32::from(scale))
             .map_err(|e| D::Error::custom(format!("bad decimal (scale {scale}, mantissa {mantissa}): {e}")))
+    }
+}
+
+/// A decimal as text, read in place (no copy of the string).
+struct DecimalText;
+
+impl serde::de::Visitor<'_> for DecimalText {
+    type Value = Decimal;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a decimal number as a string")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Decimal, E> {
+        super::parse_decimal(text).map_err(|why| E::custom(format!("decimal {text:?} {why}")))
     }
 }
 

@@ -56,6 +56,15 @@ pub fn parse_decimal(text: &str) -> Result<Decimal, BadDecimal> {
     if whole.len() + fraction.len() == 0 || !all_digits(whole) || !all_digits(fraction) {
         return Err(BadDecimal::NotANumber);
     }
+    // The usual case (a bar's column, a scenario's price): plain text `Decimal` holds at its
+    // written scale, read without building anything. `from_str_exact` fails rather than
+    // round; zeros take the path below, which never makes a negative zero.
+    if unsigned.len() == mantissa.len()
+        && let Ok(value) = Decimal::from_str_exact(text)
+        && !value.is_zero()
+    {
+        return Ok(value);
+    }
     let digits = [whole.as_bytes(), fraction.as_bytes()].concat();
     let Some(first) = digits.iter().position(|&d| d != b'0') else {
         // Zero at any exponent, at its written scale (at most 28 places); never negative.
