@@ -265,3 +265,38 @@ fn a_worker_count_out_of_range_is_refused_before_anything_is_written() {
         assert!(!journal.exists(), "{workers}: nothing is written");
     }
 }
+
+#[test]
+fn a_run_whose_inputs_are_refused_says_how_many_and_why() {
+    let scratch = tempfile::tempdir().unwrap();
+    // One bar at a price of zero: every market order's arrival price is then refused.
+    std::fs::write(
+        scratch.path().join("bars.csv"),
+        "timestamp,open,high,low,close,volume\n2024-01-02T14:00:00Z,0,0,0,0,100\n",
+    )
+    .unwrap();
+    let order = |id: &str, at: &str| {
+        format!(
+            "[[orders]]\nat = \"{at}\"\nid = \"{id}\"\nstrategy = \"s\"\nside = \"buy\"\ntype = \"market\"\nqty = \"1\"\n"
+        )
+    };
+    let toml = format!(
+        "name = \"zero prices\"\nseed = 1\n[market]\nbars = \"bars.csv\"\nsymbol = \"X\"\n{}{}",
+        order("o-1", "2024-01-02T14:01:00Z"),
+        order("o-2", "2024-01-02T14:02:00Z")
+    );
+    std::fs::write(scratch.path().join("zero.toml"), toml).unwrap();
+    let scenario = scenario::load(&scratch.path().join("zero.toml")).unwrap();
+    let outcome = run_on(multi_thread(1), &scenario, &scratch.path().join("journal"));
+    let summary = RunSummary::of(&scenario.name, &outcome.state, &outcome.head);
+    assert_eq!((summary.orders, summary.refused), (0, 2), "{summary:?}");
+    let first = summary.first_refused.as_ref().unwrap();
+    assert_eq!((first.command.as_str(), first.client_order_id.as_deref()), ("SubmitOrder", Some("o-1")));
+    assert_eq!(first.at, "2024-01-02T14:01:00.000000000Z");
+    assert!(first.reason.contains("must be positive"), "{first:?}");
+    let mut text = Vec::new();
+    summary.write_text(&mut text, None).unwrap();
+    let text = String::from_utf8(text).unwrap();
+    assert!(text.contains("orders:       0\n"), "{text}");
+    assert!(text.contains("refused:      2 inputs (the first: SubmitOrder o-1 at 2024-01-02T14:01:00"), "{text}");
+}

@@ -19,4 +19,4 @@ mod tests;
 pub use core::{Core, Decision, EngineError};
 pub use rerun::{Divergence, RerunError, rerun};
 pub use runtime::{Clock, Durable, Engine, EngineInputs, EngineStatus, INPUT_CHANNEL, Pending, Reply, RunError};
-pub use state::EngineState;
+pub use state::{EngineState, Refused};

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::expiry;
 use crate::collections::GrowingIndex;
 use crate::domain::{ClientOrderId, OrderStatus};
-use crate::event::{EngineConfig, Event, SessionStarted};
+use crate::event::{CommandRejected, EngineConfig, Event, SessionStarted};
 use crate::journal::Envelope;
 use crate::projection::{InvariantViolation, OrderRef, Views};
 
@@ -27,6 +27,8 @@ pub struct EngineState {
     pub clock_ns: i64,
     /// Why new orders are denied, while halted.
     pub halted: Option<String>,
+    /// Inputs the engine could not act on (`CommandRejected`), and the first of them.
+    pub refused: Refused,
     /// The last price seen per symbol (bar close, trade, quote mid).
     #[serde(with = "last_prices")]
     pub last_price: BTreeMap<String, Decimal>,
@@ -36,6 +38,15 @@ pub struct EngineState {
     deadline_of: IndexMap<ClientOrderId, i64, FxBuildHasher>,
     /// Each order's correlation id: the event id of the input that created it.
     correlation: GrowingIndex<ClientOrderId, Uuid>,
+}
+
+/// How many inputs were refused, and the first (when, and why): what a run's summary shows, so
+/// a scenario whose orders never reached the venue says so.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refused {
+    pub count: u64,
+    /// The engine time of the first refusal, and the refusal.
+    pub first: Option<(i64, CommandRejected)>,
 }
 
 /// The default config until a session starts (live use without a scenario).
@@ -80,6 +91,12 @@ impl EngineState {
             Event::MarketQuote(quote) => {
                 if let Some(sum) = quote.bid.checked_add(quote.ask) {
                     self.mark(&quote.symbol, sum / Decimal::TWO);
+                }
+            }
+            Event::CommandRejected(refusal) => {
+                self.refused.count += 1;
+                if self.refused.first.is_none() {
+                    self.refused.first = Some((env.ts_ns, refusal.clone()));
                 }
             }
             Event::EngineHalted(halt) => self.halted = Some(halt.reason.clone()),

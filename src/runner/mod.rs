@@ -26,7 +26,7 @@ pub use scenario::{Opened, ResumeError, genesis, open_or_create, plan, run_scena
 pub use sim::{SimControl, SimError, SimStats, simulate};
 pub use snapshot::Cursor;
 use snapshot::Snapshots;
-pub use summary::RunSummary;
+pub use summary::{RefusedInput, RunSummary};
 
 /// Everything one run feeds the engine.
 pub struct RunPlan<B> {

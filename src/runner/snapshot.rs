@@ -15,8 +15,9 @@ use crate::market::SourcePosition;
 /// The snapshot-store name of simulation snapshots.
 pub const NAME: &str = "sim";
 /// Bumped whenever the shape of a snapshot (or anything in it) changes (2: the cursor
-/// holds the bar source's position; 3: an order's average price is derived, not stored).
-pub const FORMAT: u32 = 3;
+/// holds the bar source's position; 3: an order's average price is derived, not stored;
+/// 4: the engine counts refused inputs).
+pub const FORMAT: u32 = 4;
 /// Snapshots kept after a save.
 pub const KEEP: usize = 2;
 /// Records between two snapshots, by default.

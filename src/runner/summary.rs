@@ -30,9 +30,23 @@ pub struct RunSummary {
     /// Σ fees over positions.
     pub fees: Decimal,
     pub halted: Option<String>,
+    /// Inputs the engine could not act on (`CommandRejected`: an order that failed its
+    /// checks, a cancel of a finished order…).
+    pub refused: u64,
+    /// The first of them.
+    pub first_refused: Option<RefusedInput>,
     pub events: u64,
     pub engine_time: String,
     pub head: String,
+}
+
+/// An input the engine refused: when, what and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RefusedInput {
+    pub at: String,
+    pub command: String,
+    pub client_order_id: Option<String>,
+    pub reason: String,
 }
 
 impl RunSummary {
@@ -54,6 +68,13 @@ impl RunSummary {
             fees: positions.iter().map(|p| p.fees).sum(),
             positions,
             halted: state.halted.clone(),
+            refused: state.refused.count,
+            first_refused: state.refused.first.as_ref().map(|(at, refusal)| RefusedInput {
+                at: rfc3339(*at),
+                command: refusal.command.clone(),
+                client_order_id: refusal.client_order_id.as_ref().map(|id| id.as_str().to_owned()),
+                reason: refusal.reason.clone(),
+            }),
             events: head.seq,
             engine_time: rfc3339(state.clock_ns),
             head: head.hash.to_hex(),
@@ -64,12 +85,24 @@ impl RunSummary {
     pub fn write_text(&self, out: &mut impl Write, elapsed: Option<Duration>) -> io::Result<()> {
         let statuses: Vec<String> = self.orders_by_status.iter().map(|(s, n)| format!("{s:?} {n}")).collect();
         writeln!(out, "scenario:     {}", self.scenario)?;
-        writeln!(out, "orders:       {} ({})", self.orders, statuses.join(", "))?;
+        match statuses.is_empty() {
+            true => writeln!(out, "orders:       {}", self.orders)?,
+            false => writeln!(out, "orders:       {} ({})", self.orders, statuses.join(", "))?,
+        }
         writeln!(out, "fills:        {} ({} late)", self.fills, self.late_fills)?;
         writeln!(out, "realized pnl: {}", table_decimal(self.realized_pnl))?;
         writeln!(out, "fees:         {}", table_decimal(self.fees))?;
         if let Some(reason) = &self.halted {
             writeln!(out, "halted:       {reason}")?;
+        }
+        if let Some(first) = &self.first_refused {
+            let inputs = if self.refused == 1 { "input" } else { "inputs" };
+            let order = first.client_order_id.as_deref().map(|id| format!(" {id}")).unwrap_or_default();
+            writeln!(
+                out,
+                "refused:      {} {inputs} (the first: {}{order} at {}: {})",
+                self.refused, first.command, first.at, first.reason
+            )?;
         }
         writeln!(out, "engine time:  {}", self.engine_time)?;
         match elapsed {
