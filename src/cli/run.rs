@@ -14,6 +14,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::JournalArg;
 use crate::journal::{Journal, OpenOptions};
+use crate::render::rfc3339;
 use crate::replay::{Replayed, checkpoint};
 use crate::runner::control::ControlSocket;
 use crate::runner::{
@@ -85,6 +86,14 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::SUCCESS);
         }
     };
+    let late = scenario.orders_after_the_last_bar();
+    if late > 0 {
+        let orders = if late == 1 { "order comes" } else { "orders come" };
+        eprintln!(
+            "warning: {late} {orders} after the last bar ({}); the paper venue trades them against its close",
+            rfc3339(scenario.last_bar_ns)
+        );
+    }
     let execution = Execution {
         workers: usize::from(args.workers),
         after_durable: kill_hook()?,

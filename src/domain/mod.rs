@@ -6,6 +6,7 @@ mod decimal_text;
 mod error;
 mod ids;
 mod liquidity;
+mod name_text;
 mod order_type;
 mod side;
 mod status;
@@ -16,6 +17,9 @@ pub use decimal_text::{BadDecimal, parse_decimal};
 pub use error::OrderError;
 pub use ids::{BrokerOrderId, ClientOrderId, FillId};
 pub use liquidity::LiquiditySide;
+pub use name_text::{
+    BadName, MAX_FREE_TEXT_BYTES, MAX_IDENTIFIER_BYTES, check_free_text, check_identifier, identifier, name_problem,
+};
 pub use order_type::OrderType;
 pub use side::Side;
 pub use status::OrderStatus;

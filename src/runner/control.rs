@@ -20,6 +20,7 @@ use tokio::net::UnixListener;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
+use crate::domain::{MAX_FREE_TEXT_BYTES, check_free_text, check_identifier, name_problem};
 use crate::event::LiveOperatorCommand;
 
 /// The socket's file name inside the journal folder.
@@ -35,12 +36,13 @@ const READ_TIMEOUT: Duration = Duration::from_secs(5);
 pub type ControlRequest = LiveOperatorCommand;
 
 /// Why `request` cannot be journaled, if it cannot.
-fn problem(request: &ControlRequest) -> Option<&'static str> {
-    if request.operator.trim().is_empty() {
-        return Some("operator must not be empty");
+fn problem(request: &ControlRequest) -> Option<String> {
+    let (operator, reason) = (&request.operator, &request.reason);
+    if let Err(problem) = check_identifier(operator) {
+        return Some(name_problem("operator", operator, &problem));
     }
-    if request.reason.trim().is_empty() {
-        return Some("reason must not be empty");
+    if let Err(problem) = check_free_text(reason, MAX_FREE_TEXT_BYTES) {
+        return Some(name_problem("reason", reason, &problem));
     }
     None
 }
@@ -220,6 +222,12 @@ mod tests {
         let empty = ControlRequest { reason: " ".into(), ..request(OperatorAction::Resume) };
         let answer = tokio::task::spawn_blocking(move || call(&path, &empty, READ_TIMEOUT)).await.unwrap().unwrap();
         assert_eq!(answer, ControlReply::Refused("bad request: reason must not be empty".into()));
+        let path = dir.path().to_owned();
+        let controlled = ControlRequest { operator: "ops\n2".into(), ..request(OperatorAction::Resume) };
+        let answer =
+            tokio::task::spawn_blocking(move || call(&path, &controlled, READ_TIMEOUT)).await.unwrap().unwrap();
+        let expected = r#"bad request: operator "ops\n2" holds a control character (U+000A)"#;
+        assert_eq!(answer, ControlReply::Refused(expected.into()));
         drop(calls);
         let path = dir.path().to_owned();
         let answer = tokio::task::spawn_blocking(move || call(&path, &request(OperatorAction::Halt), READ_TIMEOUT));

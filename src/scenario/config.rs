@@ -8,15 +8,14 @@ use super::context::Context;
 use super::file::{BrokerTable, EngineTable, MarketTable};
 use super::number::{Number, Rule};
 use crate::broker::paper::PaperConfig;
+use crate::domain::identifier;
 use crate::event::EngineConfig;
 
 /// The `[market]` symbol and the DAY order end (seconds after midnight UTC, default 0).
 pub(super) fn market(context: &Context, table: &Spanned<MarketTable>) -> Result<(String, u32), ScenarioError> {
     let invalid = |problem: String| context.invalid(Some(table.span()), "[market]", problem);
     let market = table.get_ref();
-    if market.symbol.trim().is_empty() {
-        return Err(invalid("symbol must not be empty".into()));
-    }
+    identifier("symbol", &market.symbol).map_err(invalid)?;
     if market.bars.trim().is_empty() {
         return Err(invalid("bars must name the market data file".into()));
     }
@@ -44,9 +43,7 @@ pub(super) fn broker(
         None => Ok(default),
     };
     let venue = broker.venue.clone().unwrap_or(default.venue);
-    if venue.trim().is_empty() {
-        return Err(invalid("venue must not be empty".into()));
-    }
+    identifier("venue", &venue).map_err(invalid)?;
     Ok(PaperConfig {
         latency_ms: broker.latency_ms.unwrap_or(default.latency_ms),
         slippage_bps: value("slippage_bps", &broker.slippage_bps, Rule::NotNegative, default.slippage_bps)?,

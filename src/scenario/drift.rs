@@ -8,7 +8,7 @@ use super::inputs::parse_at;
 use super::number::Rule;
 use crate::broker::Timed;
 use crate::broker::paper::VenueDrift;
-use crate::domain::Side;
+use crate::domain::{Side, identifier};
 
 /// Every drift entry at its time, in file order.
 pub(super) fn drifts(
@@ -28,7 +28,11 @@ pub(super) fn drifts(
 
 fn drift(entry: &DriftEntry, symbol: &str) -> Result<Timed<VenueDrift>, String> {
     let at_ns = parse_at("at", &entry.at)?;
-    let id = || entry.id.clone().filter(|id| !id.trim().is_empty()).ok_or("id is required for this kind".to_owned());
+    let id = || {
+        let id =
+            entry.id.clone().filter(|id| !id.trim().is_empty()).ok_or("id is required for this kind".to_owned())?;
+        identifier("id", &id).map(|()| id)
+    };
     let qty = |rule| entry.qty.as_ref().ok_or("qty is required for this kind".to_owned())?.checked("qty", rule);
     let item = match entry.kind {
         DriftKind::ShiftPosition => {

@@ -11,7 +11,7 @@ use super::context::Context;
 use super::file::{ActionName, CancelEntry, OperatorEntry, OrderEntry, ScenarioFile};
 use super::order::submit;
 use crate::broker::Timed;
-use crate::domain::ClientOrderId;
+use crate::domain::{ClientOrderId, MAX_FREE_TEXT_BYTES, check_free_text, identifier, name_problem};
 use crate::event::{CancelOrder, Event, OperatorAction, OperatorCommand};
 
 /// The operator named when an `[[operator]]` entry names none.
@@ -75,9 +75,9 @@ fn cancel(cancel: &CancelEntry, orders: &OrderIndex) -> Result<Timed<Event>, Str
 fn operator(entry: &OperatorEntry) -> Result<Timed<Event>, String> {
     let at_ns = parse_at("at", &entry.at)?;
     let operator = entry.operator.as_deref().unwrap_or(DEFAULT_OPERATOR);
-    if operator.trim().is_empty() {
-        return Err("operator must not be empty".into());
-    }
+    identifier("operator", operator)?;
+    check_free_text(&entry.reason, MAX_FREE_TEXT_BYTES)
+        .map_err(|problem| name_problem("reason", &entry.reason, &problem))?;
     let action = match entry.action {
         ActionName::Halt => OperatorAction::Halt,
         ActionName::Resume => OperatorAction::Resume,

@@ -45,8 +45,17 @@
 //!
 //! Decimals are strings (exact) or TOML numbers; a float is read through its shortest text
 //! form (`0.9` is exactly 0.9). Unknown fields are errors everywhere. Orders and cancels
-//! outside the market data's time range are allowed (they simply meet no market), and so is
-//! a gtd `expire_at` at or before the order's `at`.
+//! outside the market data's time range are allowed, and so is a gtd `expire_at` at or
+//! before the order's `at`. Before the first bar there is no market: the paper venue
+//! rejects a market order and rests a limit. After the last bar the venue keeps that bar's
+//! close as its reference and what is left of its volume budget, so a market order still
+//! fills there, at a stale price: `blotter run` warns of orders after the last bar
+//! ([`Scenario::orders_after_the_last_bar`]).
+//!
+//! Ids, strategies, the symbol, the venue and operators are names
+//! ([`check_identifier`](crate::domain::check_identifier): not blank, no surrounding
+//! whitespace, no control characters, at most 128 bytes); the scenario's name and reasons are
+//! free text (no control characters).
 
 mod config;
 mod context;
@@ -65,6 +74,7 @@ use std::path::{Path, PathBuf};
 
 use crate::broker::Timed;
 use crate::broker::paper::{PaperConfig, VenueDrift};
+use crate::domain::{MAX_FREE_TEXT_BYTES, check_free_text};
 use crate::event::{EngineConfig, Event};
 use crate::market::{self, BarReader, MarketDataError};
 
@@ -101,6 +111,13 @@ impl Scenario {
     pub fn read_bars(&self) -> Result<BarReader, MarketDataError> {
         market::read_bars(&self.bars, &self.symbol)
     }
+
+    /// Orders submitted after the last bar: the paper venue trades them against that bar's
+    /// close, however long ago it was (see the module docs).
+    pub fn orders_after_the_last_bar(&self) -> usize {
+        let late = |input: &&Timed<Event>| input.at_ns > self.last_bar_ns;
+        self.inputs.iter().filter(late).filter(|input| matches!(input.item, Event::SubmitOrder(_))).count()
+    }
 }
 
 /// Reads and checks the scenario at `path` and its market data. See the module docs.
@@ -110,8 +127,8 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
     let text = std::str::from_utf8(&bytes).map_err(|e| syntax(format!("not UTF-8 text: {e}")))?;
     let file: file::ScenarioFile = toml::from_str(text).map_err(|e| syntax(e.to_string().trim_end().to_owned()))?;
     let context = Context { path, text };
-    if file.name.trim().is_empty() {
-        return Err(context.invalid(None, "name", "must not be empty".into()));
+    if let Err(problem) = check_free_text(&file.name, MAX_FREE_TEXT_BYTES) {
+        return Err(context.invalid(None, "name", problem.to_string()));
     }
     let (symbol, day_end_utc_s) = config::market(&context, &file.market)?;
     let broker = config::broker(&context, file.broker.as_ref(), file.seed)?;

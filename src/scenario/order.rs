@@ -5,17 +5,13 @@ use rust_decimal::Decimal;
 use super::file::{OrderEntry, SideName, TifName, TypeName};
 use super::inputs::parse_at;
 use super::number::Rule;
-use crate::domain::{ClientOrderId, OrderType, Side, TimeInForce};
+use crate::domain::{ClientOrderId, OrderType, Side, TimeInForce, identifier};
 use crate::event::SubmitOrder;
 
 /// The order's time (ns) and its submission; the problem if a value is wrong.
 pub(super) fn submit(order: &OrderEntry, symbol: &str) -> Result<(i64, SubmitOrder), String> {
-    if order.id.trim().is_empty() {
-        return Err("id must not be empty".into());
-    }
-    if order.strategy.trim().is_empty() {
-        return Err("strategy must not be empty".into());
-    }
+    identifier("id", &order.id)?;
+    identifier("strategy", &order.strategy)?;
     if order.ttl_s == Some(0) {
         return Err("ttl_s must be positive, got 0".into());
     }

@@ -278,6 +278,59 @@ fn refuses_other_bad_values() {
 }
 
 #[test]
+fn refuses_names_that_are_padded_hold_control_characters_or_run_long() {
+    let order = |id: &str, strategy: &str| {
+        format!(
+            "[[orders]]\nat = \"2024-01-02T14:00:00Z\"\nid = \"{id}\"\nstrategy = \"{strategy}\"\n\
+             side = \"buy\"\ntype = \"market\"\nqty = \"1\"\n"
+        )
+    };
+    let refused_order = |id: &str, strategy: &str| refusal(&order(id, strategy));
+    assert!(refused_order("o-1 ", "s").contains(r#"id "o-1 " has leading or trailing whitespace"#));
+    assert!(refused_order("o-1", "mr\\nx").contains(r#"strategy "mr\nx" holds a control character (U+000A)"#));
+    assert!(refused_order("o\\t1", "s").contains("holds a control character (U+0009)"));
+    let long = "x".repeat(129);
+    assert!(refused_order(&long, "s").contains("id is 129 bytes long (at most 128)"));
+    assert!(load_ok(&order("注文-1", "mean reversion")), "a name may be any printable text");
+    let (_dir, path) =
+        write("name = \"m\"\nseed = 3\n[market]\nbars = \"market/bars.csv\"\nsymbol = \" 6EH4\"\n", BARS);
+    let error = load(&path).unwrap_err().to_string();
+    assert!(error.contains(r#"symbol " 6EH4" has leading or trailing whitespace"#), "{error}");
+    assert!(refusal("[broker]\nvenue = \"PA\\u0000PER\"\n").contains("venue \"PA\\0PER\" holds a control character"));
+    let halt = "[[operator]]\nat = \"2024-01-02T14:00:00Z\"\naction = \"halt\"\nreason = \"a\\nb\"\n";
+    assert!(refusal(halt).contains(r#"reason "a\nb" holds a control character"#), "{}", refusal(halt));
+}
+
+#[test]
+fn counts_the_orders_after_the_last_bar() {
+    let order = |id: &str, at: &str| {
+        format!(
+            "[[orders]]\nat = \"{at}\"\nid = \"{id}\"\nstrategy = \"s\"\nside = \"buy\"\ntype = \"market\"\nqty = \"1\"\n"
+        )
+    };
+    let cancel = "[[cancels]]\nat = \"2024-01-02T14:09:00Z\"\nid = \"o-1\"\n";
+    let orders = [
+        order("o-1", "2024-01-02T14:01:00Z"),
+        order("o-2", "2024-01-02T14:01:01Z"),
+        order("o-3", "2024-01-02T15:00:00Z"),
+    ];
+    let (_dir, path) = write(&format!("{MINIMAL}{}{cancel}", orders.concat()), BARS);
+    let scenario = load(&path).unwrap();
+    assert_eq!(scenario.last_bar_ns, ns("2024-01-02T14:01:00Z"));
+    assert_eq!(
+        scenario.orders_after_the_last_bar(),
+        2,
+        "an order at the last bar's time meets it; cancels are not orders"
+    );
+}
+
+/// Whether `MINIMAL` followed by `rest` loads.
+fn load_ok(rest: &str) -> bool {
+    let (_dir, path) = write(&format!("{MINIMAL}{rest}"), BARS);
+    load(&path).is_ok()
+}
+
+#[test]
 fn refuses_a_missing_or_unreadable_scenario_file() {
     let error = load(Path::new("fixtures/no-such.toml")).unwrap_err();
     assert!(error.to_string().starts_with("cannot read scenario fixtures/no-such.toml: "), "{error}");
