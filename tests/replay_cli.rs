@@ -237,3 +237,22 @@ fn a_reader_that_goes_away_ends_the_output_quietly() {
     assert_eq!(status.code(), Some(0), "{stderr}");
     assert!(stderr.is_empty(), "{stderr}");
 }
+
+#[test]
+fn a_bench_journal_is_verified_but_not_read_as_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bench");
+    let bench = ["bench", "journal", "--events", "300", "--batch", "100", "--format", "json"];
+    ok(&bench, &path);
+    assert!(ok(&["verify"], &path).starts_with("ok: 300 events"));
+    for args in [&["replay"][..], &["audit", "o-1"], &["reconcile"], &["export"], &["verify", "--rerun"]] {
+        let run = blotter(args, &path);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("holds the synthetic records of `blotter bench journal`"),
+            "{args:?}: {}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains("corrupt"), "{args:?}: {}", run.stderr);
+    }
+}

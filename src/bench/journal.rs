@@ -137,7 +137,7 @@ impl JournalBench {
         dir: &Path,
         raw_path: &Path,
     ) -> anyhow::Result<(Duration, Duration, u64)> {
-        let journal = Journal::create(dir, &Genesis::new(Some(1)), &OpenOptions::default())?;
+        let journal = Journal::create(dir, &genesis(1), &OpenOptions::default())?;
         let writer = runtime.block_on(async { JournalWriter::<Opaque>::spawn(journal, self.writer_config()) });
         let appender = writer.appender();
         let mut raw = RawLog::create(raw_path)?;
@@ -220,7 +220,7 @@ impl JournalBench {
 
     /// Offers `offered_eps` steadily from a paced thread and measures submit → durable ack.
     fn latency_phase(&self, runtime: &Runtime, dir: &Path) -> anyhow::Result<(u64, u64, BTreeMap<String, CoreUse>)> {
-        let journal = Journal::create(dir, &Genesis::new(Some(2)), &OpenOptions::default())?;
+        let journal = Journal::create(dir, &genesis(2), &OpenOptions::default())?;
         let writer = runtime.block_on(async { JournalWriter::<Opaque>::spawn(journal, self.writer_config()) });
         let appender = writer.appender();
         let (tx, mut rx) = tokio::sync::mpsc::channel::<(Instant, crate::journal::Ack)>(self.batch * 8);
@@ -277,9 +277,17 @@ struct RawLog {
     head: Head,
 }
 
+/// The genesis `origin` of the journals `bench journal` writes: their records are synthetic
+/// bytes, not engine events, which the commands that read events refuse up front.
+pub const ORIGIN: &str = "bench journal";
+
+fn genesis(seed: u64) -> Genesis {
+    Genesis::new(Some(seed)).with_metadata("origin", ORIGIN)
+}
+
 impl RawLog {
     fn create(path: &Path) -> anyhow::Result<RawLog> {
-        let h0 = Genesis::new(Some(1)).hash()?;
+        let h0 = genesis(1).hash()?;
         Ok(RawLog { file: File::create(path)?, h0, head: Head { seq: 0, hash: h0 } })
     }
 

@@ -26,6 +26,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     // The tail check at open; the export itself verifies every block it reads.
     let journal = Journal::open(dir, &OpenOptions { check: OpenCheck::Tail, ..Default::default() })
         .with_context(|| format!("cannot open journal {}", dir.display()))?;
+    let journal = super::events_journal(journal)?;
     let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let result =
         interchange::export(&journal, args.from_seq, &mut out).and_then(|_| out.flush().map_err(ExportError::Output));

@@ -19,7 +19,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::journal::JournalError;
+use crate::journal::{Journal, JournalError};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -127,6 +127,20 @@ pub fn describe(error: &anyhow::Error) -> String {
         text.push_str(&part);
     }
     text
+}
+
+/// Refuses a journal of synthetic records (`bench journal --journal DIR`) before a command
+/// reads its records as engine events: otherwise the first record reads as corruption,
+/// though `verify` finds the journal intact.
+fn events_journal(journal: Journal) -> anyhow::Result<Journal> {
+    if journal.genesis().metadata.get("origin").map(String::as_str) == Some(crate::bench::journal::ORIGIN) {
+        anyhow::bail!(
+            "journal {} holds the synthetic records of `blotter bench journal`, not engine events: `verify` \
+             checks it, and replay, audit, reconcile, export and `verify --rerun` read journals the engine wrote",
+            journal.dir().display()
+        );
+    }
+    Ok(journal)
 }
 
 /// 1 when the root cause is corruption, 2 otherwise.

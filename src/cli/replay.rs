@@ -107,8 +107,9 @@ fn parse_time(text: &str) -> Result<i64, String> {
 
 /// Opens a journal for reading: the cheap tail check; a replay verifies what it reads.
 pub(super) fn open(dir: &Path) -> anyhow::Result<Journal> {
-    Journal::open(dir, &OpenOptions { check: OpenCheck::Tail, ..Default::default() })
-        .with_context(|| format!("cannot open journal {}", dir.display()))
+    let journal = Journal::open(dir, &OpenOptions { check: OpenCheck::Tail, ..Default::default() })
+        .with_context(|| format!("cannot open journal {}", dir.display()))?;
+    super::events_journal(journal)
 }
 
 /// Corruption is exit 1 (through the error); so is an event the state machine refuses: the

@@ -30,6 +30,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     if !args.rerun {
         return Ok(ExitCode::SUCCESS);
     }
+    let journal = super::events_journal(journal)?;
     match rerun(&journal) {
         Ok((events, head)) => {
             println!("deterministic: {events} events, head {}", head.hash);
