@@ -28,6 +28,19 @@ pub(super) fn market(context: &Context, table: &Spanned<MarketTable>) -> Result<
     Ok((market.symbol.clone(), day_end))
 }
 
+/// The longest latency or grace a scenario may set, in ms (a day): anything longer is a
+/// typo, and would push engine time to its end (year 2262) rather than simulate anything.
+pub(super) const MAX_DELAY_MS: u64 = 86_400_000;
+
+/// `value` of `field` if it is at most [`MAX_DELAY_MS`].
+fn delay(field: &str, value: Option<u64>, default: u64) -> Result<u64, String> {
+    match value {
+        Some(ms) if ms > MAX_DELAY_MS => Err(format!("{field} must be at most {MAX_DELAY_MS} (a day), got {ms}")),
+        Some(ms) => Ok(ms),
+        None => Ok(default),
+    }
+}
+
 /// The paper venue's settings; unset fields keep [`PaperConfig::default`].
 pub(super) fn broker(
     context: &Context,
@@ -45,7 +58,7 @@ pub(super) fn broker(
     let venue = broker.venue.clone().unwrap_or(default.venue);
     identifier("venue", &venue).map_err(invalid)?;
     Ok(PaperConfig {
-        latency_ms: broker.latency_ms.unwrap_or(default.latency_ms),
+        latency_ms: delay("latency_ms", broker.latency_ms, default.latency_ms).map_err(invalid)?,
         slippage_bps: value("slippage_bps", &broker.slippage_bps, Rule::NotNegative, default.slippage_bps)?,
         commission_bps: value("commission_bps", &broker.commission_bps, Rule::NotNegative, default.commission_bps)?,
         limit_fill_probability: value(
@@ -81,7 +94,7 @@ pub(super) fn engine(
     let drift =
         engine.recon_max_qty_drift_pct.as_ref().map(|pct| pct.checked("recon_max_qty_drift_pct", Rule::NotNegative));
     Ok(EngineConfig {
-        stale_grace_ms: engine.stale_grace_ms.unwrap_or(default.stale_grace_ms),
+        stale_grace_ms: delay("stale_grace_ms", engine.stale_grace_ms, default.stale_grace_ms).map_err(invalid)?,
         max_order_qty: max_order_qty.map_err(invalid)?,
         recon_max_missing_positions: engine.recon_max_missing_positions.unwrap_or(default.recon_max_missing_positions),
         recon_max_qty_drift_pct: drift.transpose().map_err(invalid)?.unwrap_or(default.recon_max_qty_drift_pct),

@@ -10,14 +10,14 @@
 //! symbol = "6EH4"
 //! day_end_utc = "22:00:00"              # when DAY orders end; default "00:00:00"
 //! [broker]                              # optional, as is each field (PaperConfig defaults)
-//! latency_ms = 20
+//! latency_ms = 20                       # at most 86400000 (a day)
 //! slippage_bps = 1.0                    # >= 0
 //! commission_bps = 0.5                  # >= 0
 //! limit_fill_probability = 0.9          # 0..=1
 //! max_bar_participation = 0.1           # 0 < p <= 1
 //! venue = "PAPER"                       # default "PAPER"
 //! [engine]                              # optional, as is each field (EngineConfig defaults)
-//! stale_grace_ms = 5000
+//! stale_grace_ms = 5000                 # at most 86400000 (a day)
 //! max_order_qty = "1000"                # > 0
 //! recon_max_missing_positions = 3
 //! recon_max_qty_drift_pct = "5"         # >= 0
@@ -31,7 +31,7 @@
 //! limit_price = "1.0950"                # limit orders only, > 0
 //! tif = "gtd"                           # day | gtc | ioc | fok | gtd; default gtc
 //! expire_at = "2024-01-02T16:00:00Z"    # gtd only, and required for it
-//! ttl_s = 600                           # optional, > 0
+//! ttl_s = 600                           # optional, > 0, at most ten years
 //! decision_price = "1.0948"             # optional, > 0
 //! [[cancels]]
 //! at = "2024-01-02T14:45:00Z"           # not before the order's at

@@ -8,12 +8,19 @@ use super::number::Rule;
 use crate::domain::{ClientOrderId, OrderType, Side, TimeInForce, identifier};
 use crate::event::SubmitOrder;
 
+/// The longest `ttl_s` (ten years): a longer one is a typo, not a stale timer.
+const MAX_TTL_S: u64 = 10 * 365 * 86_400;
+
 /// The order's time (ns) and its submission; the problem if a value is wrong.
 pub(super) fn submit(order: &OrderEntry, symbol: &str) -> Result<(i64, SubmitOrder), String> {
     identifier("id", &order.id)?;
     identifier("strategy", &order.strategy)?;
-    if order.ttl_s == Some(0) {
-        return Err("ttl_s must be positive, got 0".into());
+    match order.ttl_s {
+        Some(0) => return Err("ttl_s must be positive, got 0".into()),
+        Some(ttl) if ttl > MAX_TTL_S => {
+            return Err(format!("ttl_s must be at most {MAX_TTL_S} (ten years), got {ttl}"));
+        }
+        _ => {}
     }
     let at_ns = parse_at("at", &order.at)?;
     let decision_price = order.decision_price.as_ref().map(|price| price.checked("decision_price", Rule::Positive));

@@ -275,6 +275,15 @@ fn refuses_other_bad_values() {
     assert!(refusal("[engine]\nmax_order_qty = \"0\"\n").contains("[engine]: max_order_qty must be positive"));
     assert!(refusal("[broker]\nslippage_bps = nan\n").contains("slippage_bps NaN is not a decimal number"));
     assert!(refusal("[broker]\nvenue = \"\"\n").contains("venue must not be empty"));
+    let slow = refusal("[broker]\nlatency_ms = 86400001\n");
+    assert!(slow.contains("[broker]: latency_ms must be at most 86400000 (a day), got 86400001"), "{slow}");
+    assert!(load_ok("[broker]\nlatency_ms = 86400000\n"));
+    let grace = refusal("[engine]\nstale_grace_ms = 18446744073709551615\n");
+    assert!(grace.contains("stale_grace_ms must be at most 86400000"), "{grace}");
+    let order = "[[orders]]\nat = \"2024-01-02T14:00:00Z\"\nid = \"o\"\nstrategy = \"s\"\nside = \"buy\"\ntype = \"market\"\nqty = \"1\"\n";
+    let ttl = refusal(&format!("{order}ttl_s = 315360001\n"));
+    assert!(ttl.contains("ttl_s must be at most 315360000 (ten years), got 315360001"), "{ttl}");
+    assert!(load_ok(&format!("{order}ttl_s = 315360000\n")));
 }
 
 #[test]
