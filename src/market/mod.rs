@@ -20,6 +20,6 @@ mod timestamp;
 mod tests;
 
 pub use error::{MarketDataError, Problem};
-pub use reader::{BarReader, CsvPosition, read_bars};
+pub use reader::{BarReader, CsvPosition, MAX_LINE_BYTES, read_bars};
 pub use source::{BarSource, SeekError, SourcePosition, encode};
 pub use timestamp::parse_timestamp;

@@ -19,7 +19,8 @@ use crate::event::MarketBar;
 /// bars are named `symbol`.
 pub fn read_bars(path: &Path, symbol: &str) -> Result<BarReader, MarketDataError> {
     let file = File::open(path).map_err(|source| MarketDataError::Open { path: path.to_owned(), source })?;
-    let input = if is_gzip(path) { Input::Gzip(Box::new(MultiGzDecoder::new(file))) } else { Input::Plain(file) };
+    let source = if is_gzip(path) { Source::Gzip(Box::new(MultiGzDecoder::new(file))) } else { Source::Plain(file) };
+    let input = Input { source, line_bytes: 0 };
     let mut csv = csv::ReaderBuilder::new().flexible(true).from_reader(input);
     let at_line_1 = |problem| MarketDataError::Line { path: path.to_owned(), line: 1, problem };
     let header = csv.byte_headers().map_err(|e| at_line_1(Problem::Read(e.to_string())))?;
@@ -43,26 +44,62 @@ fn is_gzip(path: &Path) -> bool {
     path.extension().is_some_and(|extension| extension.eq_ignore_ascii_case("gz"))
 }
 
-/// The bytes under the CSV parser: a plain file seeks, a gzip stream does not.
-enum Input {
+/// The longest line of a bar file, in bytes. A row is about a hundred; without a bound, a
+/// file with no line breaks (`/dev/zero`, a binary file, a gzip bomb) is read into one
+/// record until memory runs out.
+pub const MAX_LINE_BYTES: usize = 64 << 10;
+
+/// The bytes under the CSV parser: the file's, refused past a line of [`MAX_LINE_BYTES`].
+struct Input {
+    source: Source,
+    /// Bytes read since the last line break.
+    line_bytes: usize,
+}
+
+/// A plain file seeks, a gzip stream does not.
+enum Source {
     Plain(File),
     Gzip(Box<MultiGzDecoder<File>>),
 }
 
+impl Input {
+    fn is_gzip(&self) -> bool {
+        matches!(self.source, Source::Gzip(_))
+    }
+}
+
 impl Read for Input {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match self {
-            Input::Plain(file) => file.read(buf),
-            Input::Gzip(gzip) => gzip.read(buf),
+        let read = match &mut self.source {
+            Source::Plain(file) => file.read(buf)?,
+            Source::Gzip(gzip) => gzip.read(buf)?,
+        };
+        // Every line break in the bytes read ends a line; what follows the last one starts
+        // the next.
+        let mut rest = &buf[..read];
+        loop {
+            let line_break = rest.iter().position(|&byte| byte == b'\n');
+            let line = line_break.unwrap_or(rest.len());
+            self.line_bytes = self.line_bytes.saturating_add(line);
+            if self.line_bytes > MAX_LINE_BYTES {
+                let message = format!("a line is longer than {MAX_LINE_BYTES} bytes (is this a CSV file?)");
+                return Err(io::Error::new(io::ErrorKind::InvalidData, message));
+            }
+            let Some(at) = line_break else { break };
+            self.line_bytes = 0;
+            rest = &rest[at + 1..];
         }
+        Ok(read)
     }
 }
 
 impl Seek for Input {
+    /// Seeks go to the start of a row (a [`CsvPosition`]).
     fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
-        match self {
-            Input::Plain(file) => file.seek(to),
-            Input::Gzip(_) => Err(io::Error::new(io::ErrorKind::Unsupported, "a gzip stream cannot seek")),
+        self.line_bytes = 0;
+        match &mut self.source {
+            Source::Plain(file) => file.seek(to),
+            Source::Gzip(_) => Err(io::Error::new(io::ErrorKind::Unsupported, "a gzip stream cannot seek")),
         }
     }
 }
@@ -137,7 +174,7 @@ impl BarSource for BarReader {
 
     /// A plain file's next record; a gzip stream has no position.
     fn mark(&self) -> Option<CsvPosition> {
-        if matches!(self.csv.get_ref(), Input::Gzip(_)) {
+        if self.csv.get_ref().is_gzip() {
             return None;
         }
         let at = self.csv.position();
@@ -152,7 +189,7 @@ impl BarSource for BarReader {
 
     fn seek_mark(&mut self, mark: CsvPosition, bars: u64) -> Result<(), SeekError> {
         let fail = |why: String| Err(SeekError(format!("{}: {why}", self.path.display())));
-        if matches!(self.csv.get_ref(), Input::Gzip(_)) {
+        if self.csv.get_ref().is_gzip() {
             return fail("a gzip stream cannot seek".into());
         }
         if mark.bars != bars {

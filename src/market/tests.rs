@@ -124,6 +124,23 @@ fn refuses_a_corrupt_gzip_file() {
 }
 
 #[test]
+fn refuses_a_line_longer_than_the_bound_before_reading_it_whole() {
+    let too_long = "1".repeat(MAX_LINE_BYTES + 1);
+    let longest = format!("2024-01-02T14:30:00Z,1,2,1,2,3{}\n", " ".repeat(MAX_LINE_BYTES - 31));
+    assert_eq!(longest.len(), MAX_LINE_BYTES, "one byte under the bound with its line break");
+    let (_dir, result) = csv(&format!("{HEADER}{longest}"));
+    assert!(!matches!(result.as_ref().map_err(MarketDataError::problem), Err(Some(Problem::Read(_)))), "{result:?}");
+    for text in [format!("{HEADER}2024-01-02T14:30:00Z,1,2,1,2,3\n{too_long}\n"), too_long.clone()] {
+        let (_dir, result) = csv(&text);
+        let error = result.unwrap_err();
+        assert!(error.to_string().contains(&format!("a line is longer than {MAX_LINE_BYTES} bytes")), "{error}");
+    }
+    let dir = TempDir::new().unwrap();
+    let error = read(&write(&dir, "z.csv.gz", &gzip(&vec![0; 4 << 20]))).unwrap_err();
+    assert!(error.to_string().contains("a line is longer than"), "{error}");
+}
+
+#[test]
 fn names_the_file_and_line_in_messages() {
     let dir = TempDir::new().unwrap();
     let text = format!("{HEADER}2024-01-02T14:30:00Z,1.1,1.1,1.0,1.1,5\n2024-01-02T14:31:00Z,1.1,1.1,1.0,1.2,5\n");

@@ -120,9 +120,25 @@ impl Scenario {
     }
 }
 
+/// The largest scenario file read, in bytes: a scenario of a hundred thousand orders is
+/// ~15 MiB; past the bound, `blotter run /dev/zero` would read until memory ran out.
+pub const MAX_SCENARIO_BYTES: u64 = 64 << 20;
+
+/// The file at `path`, unless it is larger than [`MAX_SCENARIO_BYTES`].
+fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?.take(MAX_SCENARIO_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_SCENARIO_BYTES {
+        let message = format!("larger than {MAX_SCENARIO_BYTES} bytes: is it a scenario?");
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, message));
+    }
+    Ok(bytes)
+}
+
 /// Reads and checks the scenario at `path` and its market data. See the module docs.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-    let bytes = std::fs::read(path).map_err(|source| ScenarioError::Read { path: path.to_owned(), source })?;
+    let bytes = read_bounded(path).map_err(|source| ScenarioError::Read { path: path.to_owned(), source })?;
     let syntax = |message: String| ScenarioError::Syntax { path: path.to_owned(), message };
     let text = std::str::from_utf8(&bytes).map_err(|e| syntax(format!("not UTF-8 text: {e}")))?;
     let file: file::ScenarioFile = toml::from_str(text).map_err(|e| syntax(e.to_string().trim_end().to_owned()))?;

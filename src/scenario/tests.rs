@@ -346,6 +346,10 @@ fn refuses_a_missing_or_unreadable_scenario_file() {
     let (_dir, path) = write("", BARS);
     std::fs::write(&path, b"name = \"\xff\"\n").unwrap();
     assert!(load(&path).unwrap_err().to_string().contains("not UTF-8"));
+    // A file past the bound (sparse: no 64 MiB written) is refused before it is read whole.
+    std::fs::File::create(&path).unwrap().set_len(MAX_SCENARIO_BYTES + 1).unwrap();
+    let error = load(&path).unwrap_err().to_string();
+    assert!(error.contains(&format!("larger than {MAX_SCENARIO_BYTES} bytes")), "{error}");
 }
 
 #[test]
