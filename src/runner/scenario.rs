@@ -75,7 +75,8 @@ pub enum ResumeError {
     #[error(transparent)]
     Journal(#[from] JournalError),
     #[error(
-        "{dir} holds a journal of another scenario ({name:?}, digest {digest}); this scenario's digest is {expected}"
+        "{dir} holds a run of another scenario: {name:?} with digest {digest}, where this scenario file and its \
+         market data give {expected} (a changed file or data is another scenario; use another --journal)"
     )]
     DifferentScenario { dir: PathBuf, name: String, digest: String, expected: String },
 }
