@@ -223,19 +223,31 @@ fn an_event_the_state_machine_refuses_exits_1_naming_its_seq() {
 #[test]
 fn a_reader_that_goes_away_ends_the_output_quietly() {
     let (_dir, path, _) = journal();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_blotter"))
-        .args(["replay", "--view", "reports", "--journal"])
-        .arg(&path)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    drop(child.stdout.take()); // like `| head -0`
-    let status = child.wait().unwrap();
-    let mut stderr = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
-    assert_eq!(status.code(), Some(0), "{stderr}");
-    assert!(stderr.is_empty(), "{stderr}");
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/6e_limit_and_market.toml");
+    let run_dir = tempfile::tempdir().unwrap();
+    let bench: &[&str] = &["bench", "replay", "--events", "1000", "--snapshot-events", "0"];
+    let commands: [(&[&str], &Path); 5] = [
+        (&["replay", "--view", "reports"], &path),
+        (&["verify"], &path),
+        (&["run", scenario.to_str().unwrap()], run_dir.path()),
+        (&["verify", "--rerun"], run_dir.path()),
+        (bench, run_dir.path()),
+    ];
+    for (args, journal) in commands {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_blotter"));
+        command.args(args);
+        if args[0] != "bench" {
+            command.arg("--journal").arg(journal);
+        }
+        let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        drop(child.stdout.take()); // like `| head -0`
+        let status = child.wait().unwrap();
+        let mut stderr = String::new();
+        child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+        assert_eq!(status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(stderr.is_empty(), "{args:?}: {stderr}");
+    }
+    assert!(ok(&["verify"], run_dir.path()).starts_with("ok: 296 events"), "the run did its work");
 }
 
 #[test]

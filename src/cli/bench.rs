@@ -148,8 +148,7 @@ pub fn run(bench: &Bench) -> anyhow::Result<ExitCode> {
 
 fn print_report(format: Format, table: &str, report: &impl serde::Serialize) -> anyhow::Result<()> {
     match format {
-        Format::Table => print!("{table}"),
-        Format::Json => println!("{}", serde_json::to_string(report)?),
+        Format::Table => super::out::write(table.as_bytes()),
+        Format::Json => super::out::write(format!("{}\n", serde_json::to_string(report)?).as_bytes()),
     }
-    Ok(())
 }

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 
 use super::JournalArg;
+use super::out::outln;
 use crate::engine::rerun;
 use crate::journal::{Journal, Layout, OpenCheck, OpenOptions};
 use crate::render::views::{Selection, View, write_table};
@@ -39,15 +40,16 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let verified = journal.verify()?;
     let (rerun_events, rerun_head) = rerun(&journal).context("re-running the demo journal")?;
     let replayed = replay_from_snapshot(&journal, Until::Head)?;
-    let mut out = std::io::stdout().lock();
-    summary.write_text(&mut out, Some(outcome.elapsed))?;
-    println!();
-    write_table(&mut out, &replayed, Selection::One(View::Oms))?;
-    println!();
-    println!("journal:       {}", dir.display());
-    println!("ok: {} events, head {}", verified.events, verified.head.hash);
-    println!("deterministic: {rerun_events} events, head {}", rerun_head.hash);
-    println!("next: blotter replay --view positions | blotter audit o-1 | blotter verify --rerun | blotter export");
+    let mut text = Vec::new();
+    summary.write_text(&mut text, Some(outcome.elapsed))?;
+    text.push(b'\n');
+    write_table(&mut text, &replayed, Selection::One(View::Oms))?;
+    text.push(b'\n');
+    super::out::write(&text)?;
+    outln!("journal:       {}", dir.display())?;
+    outln!("ok: {} events, head {}", verified.events, verified.head.hash)?;
+    outln!("deterministic: {rerun_events} events, head {}", rerun_head.hash)?;
+    outln!("next: blotter replay --view positions | blotter audit o-1 | blotter verify --rerun | blotter export")?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use super::JournalArg;
+use super::out::outln;
 use crate::interchange;
 
 #[derive(Debug, clap::Args)]
@@ -26,7 +27,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let context = || format!("cannot import {} into {}", args.file.display(), dir.display());
     match interchange::import_file(&args.file, dir) {
         Ok(summary) => {
-            println!("ok: {} events, head {}", summary.records, summary.head.hash);
+            outln!("ok: {} events, head {}", summary.records, summary.head.hash)?;
             Ok(ExitCode::SUCCESS)
         }
         Err(error) if error.is_invalid_input() => {

@@ -9,6 +9,7 @@ mod demo;
 mod export;
 mod import;
 mod operate;
+mod out;
 mod reconcile;
 mod replay;
 mod run;

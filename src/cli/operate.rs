@@ -10,6 +10,7 @@ use std::time::Duration;
 use anyhow::Context;
 
 use super::JournalArg;
+use super::out::outln;
 use super::replay::Format;
 use crate::event::OperatorAction;
 use crate::render::rfc3339;
@@ -89,28 +90,28 @@ fn send(common: &Common, action: OperatorAction, default_reason: &str) -> anyhow
     let timeout = Duration::from_secs(common.timeout_s.max(1));
     let reply = control::call(dir, &request, timeout).with_context(|| format!("cannot send {action:?}"))?;
     if common.format == Format::Json {
-        println!("{}", serde_json::to_string_pretty(&reply)?);
+        outln!("{}", serde_json::to_string_pretty(&reply)?)?;
     }
     let done = match reply {
         ControlReply::Done(done) => done,
         ControlReply::Refused(why) => anyhow::bail!("{} refused {action:?}: {why}", dir.display()),
     };
     if common.format == Format::Table {
-        println!(
+        outln!(
             "journaled:    {action:?} by {} at seq {}, engine time {}",
             request.operator,
             done.seq,
             rfc3339(done.ts_ns)
-        );
-        println!("decided:      through seq {} (durable)", done.last_seq);
+        )?;
+        outln!("decided:      through seq {} (durable)", done.last_seq)?;
         let state =
             |halted: &Option<String>| halted.as_ref().map_or("running".to_owned(), |why| format!("halted ({why})"));
         let (before, after) = (state(&done.halted_before), state(&done.halted_after));
         match done.halted_before == done.halted_after {
-            true => println!("engine:       {after} (unchanged)"),
-            false => println!("engine:       {before} -> {after}"),
+            true => outln!("engine:       {after} (unchanged)")?,
+            false => outln!("engine:       {before} -> {after}")?,
         }
-        println!("see:          blotter audit engine --journal {} (once the run ends)", dir.display());
+        outln!("see:          blotter audit engine --journal {} (once the run ends)", dir.display())?;
     }
     Ok(ExitCode::SUCCESS)
 }

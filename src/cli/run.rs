@@ -13,6 +13,7 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::JournalArg;
+use super::out::outln;
 use crate::journal::{Journal, OpenOptions};
 use crate::render::rfc3339;
 use crate::replay::{Replayed, checkpoint};
@@ -72,17 +73,17 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let journal = match opened {
         Opened::New(journal) => journal,
         Opened::Interrupted(journal) => {
-            println!("resuming:     {} at seq {}", dir.display(), journal.head().seq);
+            outln!("resuming:     {} at seq {}", dir.display(), journal.head().seq)?;
             journal
         }
         Opened::Finished(journal) => {
             let head = journal.head();
-            println!(
+            outln!(
                 "finished:     {} already holds the whole run of {:?}; nothing to do",
                 dir.display(),
                 scenario.name
-            );
-            println!("head:         seq {}, {}", head.seq, head.hash);
+            )?;
+            outln!("head:         seq {}, {}", head.seq, head.hash)?;
             return Ok(ExitCode::SUCCESS);
         }
     };
@@ -104,12 +105,14 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let summary = RunSummary::of(&scenario.name, &outcome.state, &outcome.head);
     if outcome.resumed_from.is_some() {
         match outcome.snapshot_seq {
-            Some(seq) => println!("resumed:      re-simulated from the snapshot at seq {seq}"),
-            None => println!("resumed:      re-simulated from the start"),
+            Some(seq) => outln!("resumed:      re-simulated from the snapshot at seq {seq}")?,
+            None => outln!("resumed:      re-simulated from the start")?,
         }
     }
-    println!("journal:      {}", dir.display());
-    summary.write_text(&mut std::io::stdout().lock(), Some(outcome.elapsed))?;
+    outln!("journal:      {}", dir.display())?;
+    let mut text = Vec::new();
+    summary.write_text(&mut text, Some(outcome.elapsed))?;
+    super::out::write(&text)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use super::JournalArg;
+use super::out::outln;
 use crate::engine::{RerunError, rerun};
 use crate::journal::{Journal, OpenCheck, OpenOptions};
 
@@ -26,20 +27,20 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let journal = Journal::open(dir, &OpenOptions { check: OpenCheck::Tail, ..Default::default() })
         .with_context(|| format!("cannot verify journal {}", dir.display()))?;
     let report = journal.verify().with_context(|| format!("journal {} failed verification", dir.display()))?;
-    println!("ok: {} events, head {}", report.events, report.head.hash);
+    outln!("ok: {} events, head {}", report.events, report.head.hash)?;
     if !args.rerun {
         return Ok(ExitCode::SUCCESS);
     }
     let journal = super::events_journal(journal)?;
     match rerun(&journal) {
         Ok((events, head)) => {
-            println!("deterministic: {events} events, head {}", head.hash);
+            outln!("deterministic: {events} events, head {}", head.hash)?;
             Ok(ExitCode::SUCCESS)
         }
         Err(RerunError::Diverged(d)) => {
-            println!("diverged at seq {}", d.seq);
-            println!("  expected: {}", d.expected);
-            println!("  actual:   {}", d.actual);
+            outln!("diverged at seq {}", d.seq)?;
+            outln!("  expected: {}", d.expected)?;
+            outln!("  actual:   {}", d.actual)?;
             Ok(ExitCode::from(1))
         }
         Err(RerunError::Journal(error)) => {

@@ -1,0 +1,37 @@
+//! Standard output for the commands. A reader that goes away (`blotter run … | head -3`)
+//! ends the output, not the command: the journal it writes is its work, and `println!`
+//! would panic on the closed pipe (Rust ignores SIGPIPE; restoring its default would let a
+//! control client that hangs up kill a running engine). Other write errors are reported.
+
+use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Set once standard output's reader has gone: later output is dropped.
+static GONE: AtomicBool = AtomicBool::new(false);
+
+/// Writes `bytes` to standard output, unless its reader has gone.
+pub fn write(bytes: &[u8]) -> anyhow::Result<()> {
+    if GONE.load(Ordering::Relaxed) {
+        return Ok(());
+    }
+    let mut stdout = io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        Ok(()) => Ok(()),
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => {
+            GONE.store(true, Ordering::Relaxed);
+            Ok(())
+        }
+        Err(error) => Err(anyhow::Error::new(error).context("cannot write to standard output")),
+    }
+}
+
+/// `println!` through [`write`]: `outln!("…", …)?`.
+macro_rules! outln {
+    () => {
+        $crate::cli::out::write(b"\n")
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::out::write(format!("{}\n", format_args!($($arg)*)).as_bytes())
+    };
+}
+pub(crate) use outln;
