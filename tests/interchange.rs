@@ -223,9 +223,16 @@ fn malformed_lines_are_refused_naming_the_line_and_nothing_is_written() {
     not_json[3] = "hello".into();
     assert_refused(&not_json, 4, "invalid JSON");
 
+    // A blank line holds no record and is skipped, so a record replaced by one is a gap.
     let mut blank = valid.clone();
     blank[9] = String::new();
-    assert_refused(&blank, 10, "invalid JSON");
+    assert_refused(&blank, 11, "sequence gap: expected seq 9, found seq 10");
+    let mut spaced = valid.clone();
+    spaced.insert(9, String::new());
+    spaced.push(" \t".into());
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let with_blanks = import(&unlines(&spaced), &a.path().join("journal")).expect("blank lines are skipped");
+    assert_eq!(with_blanks, import(&unlines(&valid), &b.path().join("journal")).unwrap());
 
     let unknown_type = edit_line(&valid, 7, |m| drop(m.insert("type".into(), "OrderTeleported".into())));
     assert_refused(&unknown_type, 8, "unknown variant `OrderTeleported`");

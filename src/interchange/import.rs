@@ -14,7 +14,7 @@
 //! merges into an existing path (not even an empty directory): it refuses with
 //! [`ImportError::TargetExists`] before reading anything.
 //!
-//! **Checks, each naming the line:** the first line is a genesis header of a supported
+//! **Checks, each naming the line** (blank lines are skipped): the first line is a genesis header of a supported
 //! format whose `hash` is the hash of its fields (`h(0)`); then every line is a complete
 //! record line ([`line::decode_record`]: no missing, unknown or mistyped field); seqs run
 //! from 1 without gaps (a partial export, whose first record is not seq 1, is refused as
@@ -180,7 +180,9 @@ impl Staging {
     }
 }
 
-/// Numbered lines of bounded length, without their `\n` (or `\r\n`).
+/// Numbered lines of bounded length, without their `\n` (or `\r\n`). Blank lines (an
+/// editor's final newline, files joined with a gap) are skipped, still counted: they hold
+/// no record, and every record is checked by its hash whatever surrounds it.
 struct Lines<R> {
     input: R,
     buffer: Vec<u8>,
@@ -189,6 +191,18 @@ struct Lines<R> {
 
 impl<R: BufRead> Lines<R> {
     fn next(&mut self) -> Result<Option<(u64, &str)>, ImportError> {
+        loop {
+            let Some(line) = self.read_line()? else { return Ok(None) };
+            if !self.buffer.iter().all(u8::is_ascii_whitespace) {
+                let text = std::str::from_utf8(&self.buffer)
+                    .map_err(|e| ImportError::Malformed { line, reason: format!("not UTF-8: {e}") })?;
+                return Ok(Some((line, text)));
+            }
+        }
+    }
+
+    /// Reads the next line into `buffer`, without its line break; its number.
+    fn read_line(&mut self) -> Result<Option<u64>, ImportError> {
         self.buffer.clear();
         let line = self.number + 1;
         let read = (&mut self.input)
@@ -207,9 +221,7 @@ impl<R: BufRead> Lines<R> {
         } else if self.buffer.len() > MAX_LINE_BYTES {
             return Err(ImportError::Malformed { line, reason: format!("longer than {MAX_LINE_BYTES} bytes") });
         }
-        let text = std::str::from_utf8(&self.buffer)
-            .map_err(|e| ImportError::Malformed { line, reason: format!("not UTF-8: {e}") })?;
-        Ok(Some((line, text)))
+        Ok(Some(line))
     }
 }
 
@@ -234,10 +246,11 @@ mod tests {
 
     #[test]
     fn lines_are_numbered_and_stripped() {
-        let got = lines(b"a\r\nb\n\nc");
-        let want: Vec<_> = [(1, "a"), (2, "b"), (3, ""), (4, "c")].map(|(n, t)| Ok((n, t.to_owned()))).to_vec();
-        assert_eq!(got, want);
+        let got = lines(b"a\r\nb\n\n \t\r\nc\n\n");
+        let want: Vec<_> = [(1, "a"), (2, "b"), (5, "c")].map(|(n, t)| Ok((n, t.to_owned()))).to_vec();
+        assert_eq!(got, want, "blank lines are skipped and counted");
         assert!(lines(b"").is_empty());
+        assert!(lines(b"\n\r\n").is_empty());
     }
 
     #[test]
