@@ -94,5 +94,7 @@ pub(super) fn parse_at(field: &str, text: &str) -> Result<i64, String> {
     DateTime::parse_from_rfc3339(text)
         .ok()
         .and_then(|at| at.timestamp_nanos_opt())
-        .ok_or_else(|| format!("{field} {text:?} is not an RFC 3339 time such as \"2024-01-02T14:30:00Z\""))
+        .ok_or_else(|| {
+            format!("{field} {text:?} is not an RFC 3339 time such as \"2024-01-02T14:30:00Z\" between 1677-09-21 and 2262-04-11")
+        })
 }

@@ -267,6 +267,9 @@ fn refuses_bad_side_type_and_tif_values() {
 #[test]
 fn refuses_other_bad_values() {
     refused("bad_at", "at \"2024-01-02 14:05\" is not an RFC 3339 time");
+    let order = "[[orders]]\nid = \"o\"\nstrategy = \"s\"\nside = \"buy\"\ntype = \"market\"\nqty = \"1\"\n";
+    let ancient = refusal(&format!("{order}at = \"1600-01-02T14:05:00Z\"\n"));
+    assert!(ancient.contains("between 1677-09-21 and 2262-04-11"), "{ancient}");
     refused("ttl_zero", "ttl_s must be positive, got 0");
     refused("negative_slippage", "[broker]: slippage_bps must be at least 0, got -1.0");
     refused("probability_above_one", "limit_fill_probability must be between 0 and 1, got 1.5");
