@@ -64,9 +64,8 @@ pub fn identifier(field: &str, text: &str) -> Result<(), String> {
 /// whitespace`, `strategy must not be empty`.
 pub fn name_problem(field: &str, text: &str, problem: &BadName) -> String {
     match problem {
-        BadName::Empty => format!("{field} {problem}"),
-        BadName::TooLong { .. } => format!("{field} {problem}"),
-        _ => format!("{field} {text:?} {problem}"),
+        BadName::Empty | BadName::TooLong { .. } => format!("{field} {problem}"),
+        BadName::Padded | BadName::Control(_) => format!("{field} {text:?} {problem}"),
     }
 }
 
