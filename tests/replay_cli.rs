@@ -268,3 +268,31 @@ fn a_bench_journal_is_verified_but_not_read_as_events() {
         assert!(!run.stderr.contains("corrupt"), "{args:?}: {}", run.stderr);
     }
 }
+
+#[test]
+fn errors_and_warnings_to_a_closed_stderr_keep_the_exit_code() {
+    let (_dir, path, _) = journal();
+    // A damaged checkpoint is skipped with a warning on stderr.
+    let views = path.join("snapshots/views");
+    for entry in std::fs::read_dir(&views).unwrap() {
+        std::fs::write(entry.unwrap().path(), b"not a checkpoint").unwrap();
+    }
+    let cases: [(&[&str], i32); 3] = [
+        (&["replay", "--view", "positions"], 0),
+        (&["run", "/nonexistent/scenario.toml"], 2),
+        (&["audit", "o-9999"], 2),
+    ];
+    for (args, code) in cases {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_blotter"))
+            .args(args)
+            .arg("--journal")
+            .arg(&path)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take()); // like `2>&1 | head -0`
+        drop(child.stderr.take());
+        assert_eq!(child.wait().unwrap().code(), Some(code), "{args:?}: no panic (101), the command's own exit code");
+    }
+}

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use super::JournalArg;
-use super::out::outln;
+use super::out::{errln, outln};
 use crate::interchange;
 
 #[derive(Debug, clap::Args)]
@@ -32,7 +32,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         }
         Err(error) if error.is_invalid_input() => {
             let error = anyhow::Error::new(error).context(context());
-            eprintln!("error: {}", super::describe(&error));
+            errln!("error: {}", super::describe(&error));
             Ok(ExitCode::from(1))
         }
         Err(error) => Err(error).with_context(context),

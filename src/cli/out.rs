@@ -25,6 +25,13 @@ pub fn write(bytes: &[u8]) -> anyhow::Result<()> {
     }
 }
 
+/// Writes `bytes` to standard error. Where that fails (its reader gone too, `2>&1 | head`)
+/// there is nowhere left to say so: the exit code still tells.
+pub fn write_error(bytes: &[u8]) {
+    let mut stderr = io::stderr().lock();
+    let _ = stderr.write_all(bytes).and_then(|()| stderr.flush());
+}
+
 /// `println!` through [`write`]: `outln!("…", …)?`.
 macro_rules! outln {
     () => {
@@ -35,3 +42,11 @@ macro_rules! outln {
     };
 }
 pub(crate) use outln;
+
+/// `eprintln!` through [`write_error`]: `errln!("…", …)`.
+macro_rules! errln {
+    ($($arg:tt)*) => {
+        $crate::cli::out::write_error(format!("{}\n", format_args!($($arg)*)).as_bytes())
+    };
+}
+pub(crate) use errln;

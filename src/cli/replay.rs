@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use super::JournalArg;
+use super::out::errln;
 use crate::journal::{Journal, OpenCheck, OpenOptions};
 use crate::render::views::{self, Selection, View};
 use crate::replay::{ReplayError, Until, replay_from_snapshot, replay_with_reports};
@@ -117,7 +118,7 @@ pub(super) fn open(dir: &Path) -> anyhow::Result<Journal> {
 pub(super) fn replay_failed(error: ReplayError, dir: &Path) -> anyhow::Result<ExitCode> {
     match error {
         ReplayError::Invariant(violation) => {
-            eprintln!(
+            errln!(
                 "error: cannot replay journal {}: it holds an event the order state machine refuses ({violation})",
                 dir.display()
             );

@@ -13,7 +13,7 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::JournalArg;
-use super::out::outln;
+use super::out::{errln, outln};
 use crate::journal::{Journal, OpenOptions};
 use crate::render::rfc3339;
 use crate::replay::{Replayed, checkpoint};
@@ -90,7 +90,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let late = scenario.orders_after_the_last_bar();
     if late > 0 {
         let orders = if late == 1 { "order comes" } else { "orders come" };
-        eprintln!(
+        errln!(
             "warning: {late} {orders} after the last bar ({}); the paper venue trades them against its close",
             rfc3339(scenario.last_bar_ns)
         );
