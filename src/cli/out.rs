@@ -1,7 +1,9 @@
-//! Standard output for the commands. A reader that goes away (`blotter run … | head -3`)
-//! ends the output, not the command: the journal it writes is its work, and `println!`
-//! would panic on the closed pipe (Rust ignores SIGPIPE; restoring its default would let a
-//! control client that hangs up kill a running engine). Other write errors are reported.
+//! Standard output and error for the commands. A reader that goes away (`blotter run … |
+//! head -3`) ends the output, not the command: the journal it writes is its work, and
+//! `println!`/`eprintln!` would panic on the closed pipe (Rust ignores SIGPIPE; restoring
+//! its default would let a control client that hangs up kill a running engine). Other
+//! errors writing standard output are reported; an error message that cannot be written is
+//! dropped (the exit code still says it).
 
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -30,7 +30,7 @@ pub(super) fn market(context: &Context, table: &Spanned<MarketTable>) -> Result<
 
 /// The longest latency or grace a scenario may set, in ms (a day): anything longer is a
 /// typo, and would push engine time to its end (year 2262) rather than simulate anything.
-pub(super) const MAX_DELAY_MS: u64 = 86_400_000;
+const MAX_DELAY_MS: u64 = 86_400_000;
 
 /// `value` of `field` if it is at most [`MAX_DELAY_MS`].
 fn delay(field: &str, value: Option<u64>, default: u64) -> Result<u64, String> {
