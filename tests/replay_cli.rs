@@ -185,6 +185,9 @@ fn audit_of_an_order_is_its_timeline_with_the_state_after_every_event() {
 #[test]
 fn audit_of_an_unknown_id_exits_2_naming_it() {
     let (_dir, path, _) = journal();
+    let blank = blotter(&["audit", ""], &path);
+    assert_eq!(blank.code, 2, "{}", blank.stderr);
+    assert!(blank.stderr.contains("a value is required for '<ID>'"), "{}", blank.stderr);
     for id in ["o-9999", "broker-order:B9999"] {
         let run = blotter(&["audit", id], &path);
         assert_eq!(run.code, 2, "{}", run.stderr);

@@ -12,6 +12,7 @@ use crate::render::audit::{self, stream_of};
 pub struct Args {
     /// A client order id (`o-1`) or a stream name as journaled (`order:o-1`,
     /// `broker-order:B7`); an id containing `:` is a stream name.
+    #[arg(value_parser = clap::builder::NonEmptyStringValueParser::new())]
     id: String,
     #[command(flatten)]
     read: ReadArgs,
