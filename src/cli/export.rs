@@ -9,7 +9,6 @@ use anyhow::Context;
 
 use super::JournalArg;
 use crate::interchange::{self, ExportError};
-use crate::journal::{Journal, OpenCheck, OpenOptions};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -24,9 +23,7 @@ pub struct Args {
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let dir = &args.journal.journal;
     // The tail check at open; the export itself verifies every block it reads.
-    let journal = Journal::open(dir, &OpenOptions { check: OpenCheck::Tail, ..Default::default() })
-        .with_context(|| format!("cannot open journal {}", dir.display()))?;
-    let journal = super::events_journal(journal)?;
+    let journal = super::replay::open(dir)?;
     let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let result =
         interchange::export(&journal, args.from_seq, &mut out).and_then(|_| out.flush().map_err(ExportError::Output));

@@ -100,9 +100,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
 /// files take (`market::parse_timestamp`), so a time copied from either works here.
 fn parse_time(text: &str) -> Result<i64, String> {
     crate::market::parse_timestamp(text).ok_or_else(|| {
-        "expected RFC 3339 (2024-01-02T14:30:05.5Z) or YYYY-MM-DD HH:MM:SS[.f] in UTC, between 1677-09-21 and \
-         2262-04-11"
-            .to_owned()
+        format!(
+            "expected RFC 3339 (2024-01-02T14:30:05.5Z) or YYYY-MM-DD HH:MM:SS[.f] in UTC, {}",
+            crate::market::TIME_RANGE
+        )
     })
 }
 

@@ -18,7 +18,7 @@ pub use error::OrderError;
 pub use ids::{BrokerOrderId, ClientOrderId, FillId};
 pub use liquidity::LiquiditySide;
 pub use name_text::{
-    BadName, MAX_FREE_TEXT_BYTES, MAX_IDENTIFIER_BYTES, check_free_text, check_identifier, identifier, name_problem,
+    BadName, MAX_FREE_TEXT_BYTES, MAX_IDENTIFIER_BYTES, check_free_text, check_identifier, free_text, identifier,
 };
 pub use order_type::OrderType;
 pub use side::Side;

@@ -60,6 +60,12 @@ pub fn identifier(field: &str, text: &str) -> Result<(), String> {
     check_identifier(text).map_err(|problem| name_problem(field, text, &problem))
 }
 
+/// [`check_free_text`] within [`MAX_FREE_TEXT_BYTES`], the problem as one message naming
+/// `field`.
+pub fn free_text(field: &str, text: &str) -> Result<(), String> {
+    check_free_text(text, MAX_FREE_TEXT_BYTES).map_err(|problem| name_problem(field, text, &problem))
+}
+
 /// `field` and the problem with `text`, as one message: `id "o 1 " has leading or trailing
 /// whitespace`, `strategy must not be empty`.
 pub fn name_problem(field: &str, text: &str, problem: &BadName) -> String {

@@ -45,10 +45,7 @@ pub enum Problem {
     FieldCount { expected: usize, found: usize },
     #[error("{column} is not valid UTF-8")]
     NotUtf8 { column: &'static str },
-    #[error(
-        "cannot parse timestamp {0:?} (want RFC 3339 or YYYY-MM-DD HH:MM:SS[.f] in UTC, between 1677-09-21 and \
-         2262-04-11)"
-    )]
+    #[error("cannot parse timestamp {0:?} (want RFC 3339 or YYYY-MM-DD HH:MM:SS[.f] in UTC, {range})", range = super::TIME_RANGE)]
     BadTimestamp(String),
     #[error("{column} {value:?} {why}")]
     BadNumber { column: &'static str, value: String, why: BadDecimal },

@@ -22,4 +22,4 @@ mod tests;
 pub use error::{MarketDataError, Problem};
 pub use reader::{BarReader, CsvPosition, MAX_LINE_BYTES, read_bars};
 pub use source::{BarSource, SeekError, SourcePosition, encode};
-pub use timestamp::parse_timestamp;
+pub use timestamp::{TIME_RANGE, parse_timestamp};

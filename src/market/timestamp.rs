@@ -2,6 +2,9 @@
 
 use chrono::{DateTime, NaiveDateTime, SecondsFormat};
 
+/// The times engine time can hold (i64 ns since the Unix epoch), as messages say it.
+pub const TIME_RANGE: &str = "between 1677-09-21 and 2262-04-11";
+
 /// Parses RFC 3339 (`2024-01-02T14:30:00Z`, `2024-01-02 14:30:00+00:00`) or a zone-less
 /// `YYYY-MM-DD HH:MM:SS[.f]` (space or `T`), taken as UTC. `None` if it is neither or falls
 /// outside the range of i64 ns (years 1677 to 2262).

@@ -20,7 +20,7 @@ use tokio::net::UnixListener;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use crate::domain::{MAX_FREE_TEXT_BYTES, check_free_text, check_identifier, name_problem};
+use crate::domain::{free_text, identifier};
 use crate::event::LiveOperatorCommand;
 
 /// The socket's file name inside the journal folder.
@@ -37,14 +37,7 @@ pub type ControlRequest = LiveOperatorCommand;
 
 /// Why `request` cannot be journaled, if it cannot.
 fn problem(request: &ControlRequest) -> Option<String> {
-    let (operator, reason) = (&request.operator, &request.reason);
-    if let Err(problem) = check_identifier(operator) {
-        return Some(name_problem("operator", operator, &problem));
-    }
-    if let Err(problem) = check_free_text(reason, MAX_FREE_TEXT_BYTES) {
-        return Some(name_problem("reason", reason, &problem));
-    }
-    None
+    identifier("operator", &request.operator).and_then(|()| free_text("reason", &request.reason)).err()
 }
 
 /// The engine's answer.

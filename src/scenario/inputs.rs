@@ -11,8 +11,9 @@ use super::context::Context;
 use super::file::{ActionName, CancelEntry, OperatorEntry, OrderEntry, ScenarioFile};
 use super::order::submit;
 use crate::broker::Timed;
-use crate::domain::{ClientOrderId, MAX_FREE_TEXT_BYTES, check_free_text, identifier, name_problem};
+use crate::domain::{ClientOrderId, free_text, identifier};
 use crate::event::{CancelOrder, Event, OperatorAction, OperatorCommand};
+use crate::market::TIME_RANGE;
 
 /// The operator named when an `[[operator]]` entry names none.
 pub const DEFAULT_OPERATOR: &str = "scenario";
@@ -76,8 +77,7 @@ fn operator(entry: &OperatorEntry) -> Result<Timed<Event>, String> {
     let at_ns = parse_at("at", &entry.at)?;
     let operator = entry.operator.as_deref().unwrap_or(DEFAULT_OPERATOR);
     identifier("operator", operator)?;
-    check_free_text(&entry.reason, MAX_FREE_TEXT_BYTES)
-        .map_err(|problem| name_problem("reason", &entry.reason, &problem))?;
+    free_text("reason", &entry.reason)?;
     let action = match entry.action {
         ActionName::Halt => OperatorAction::Halt,
         ActionName::Resume => OperatorAction::Resume,
@@ -91,10 +91,7 @@ fn operator(entry: &OperatorEntry) -> Result<Timed<Event>, String> {
 
 /// An RFC 3339 time as ns since the Unix epoch; the problem names `field`.
 pub(super) fn parse_at(field: &str, text: &str) -> Result<i64, String> {
-    DateTime::parse_from_rfc3339(text)
-        .ok()
-        .and_then(|at| at.timestamp_nanos_opt())
-        .ok_or_else(|| {
-            format!("{field} {text:?} is not an RFC 3339 time such as \"2024-01-02T14:30:00Z\" between 1677-09-21 and 2262-04-11")
-        })
+    DateTime::parse_from_rfc3339(text).ok().and_then(|at| at.timestamp_nanos_opt()).ok_or_else(|| {
+        format!("{field} {text:?} is not an RFC 3339 time such as \"2024-01-02T14:30:00Z\" {TIME_RANGE}")
+    })
 }
