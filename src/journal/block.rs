@@ -190,14 +190,17 @@ impl<'a> RecordRef<'a> {
     pub fn split_for<P: Payload>(&self) -> Result<(Envelope, &'a [u8]), Corruption> {
         let (envelope, payload) = self.split()?;
         if envelope.schema_version > P::SCHEMA_VERSION {
-            let kind = CorruptionKind::Undecodable(format!(
-                "schema version {} is newer than this build's {}",
-                envelope.schema_version,
-                P::SCHEMA_VERSION
-            ));
-            return Err(Corruption::new(Location::Seq(self.seq), kind));
+            return Err(self.newer_schema::<P>(envelope.schema_version));
         }
         Ok((envelope, payload))
+    }
+
+    fn newer_schema<P: Payload>(&self, schema_version: u16) -> Corruption {
+        self.undecodable(format!("schema version {schema_version} is newer than this build's {}", P::SCHEMA_VERSION))
+    }
+
+    fn undecodable(&self, why: String) -> Corruption {
+        Corruption::new(Location::Seq(self.seq), CorruptionKind::Undecodable(why))
     }
 
     /// Decodes the record into `out` in place ([`DecodeInPlace`]), refusing a newer schema
@@ -205,20 +208,33 @@ impl<'a> RecordRef<'a> {
     /// holds nothing (nothing to drop).
     #[inline]
     pub fn decode_into<P: DecodeInPlace>(&self, out: &mut MaybeUninit<Record<P>>) -> Result<(), Corruption> {
-        let (envelope, payload) = self.split_for::<P>()?;
         let out = out.as_mut_ptr();
-        // SAFETY: a pointer to the `payload` field of the record `out` points to, which is
-        // valid for writes; `MaybeUninit<P>` has the layout of `P`.
-        let payload_slot = unsafe { &mut *(&raw mut (*out).payload).cast::<MaybeUninit<P>>() };
-        if let Err(e) = P::decode_wire_into(payload, payload_slot) {
-            return Err(Corruption::new(Location::Seq(self.seq), CorruptionKind::Undecodable(e)));
+        // SAFETY: pointers to the fields of the record `out` points to, valid for writes;
+        // `MaybeUninit<T>` has the layout of `T`.
+        let (envelope_slot, payload_slot) = unsafe {
+            (
+                &mut *(&raw mut (*out).envelope).cast::<MaybeUninit<Envelope>>(),
+                &mut *(&raw mut (*out).payload).cast::<MaybeUninit<P>>(),
+            )
+        };
+        let payload = match codec::decode_envelope_into(self.body, envelope_slot) {
+            Ok(payload) => payload,
+            Err(e) => return Err(self.undecodable(e.to_string())),
+        };
+        // SAFETY: `decode_envelope_into` returned `Ok`, so the envelope is written.
+        let envelope = unsafe { envelope_slot.assume_init_ref() };
+        let refused = match envelope.schema_version > P::SCHEMA_VERSION {
+            true => Some(self.newer_schema::<P>(envelope.schema_version)),
+            false => P::decode_wire_into(payload, payload_slot).err().map(|e| self.undecodable(e)),
+        };
+        if let Some(refused) = refused {
+            // SAFETY: written above and not yet part of a whole record; dropped once.
+            unsafe { envelope_slot.assume_init_drop() };
+            return Err(refused);
         }
-        // SAFETY: the other two fields of the same record, each written once. With the
-        // payload (written, by `DecodeInPlace`'s contract) the record is whole.
-        unsafe {
-            (&raw mut (*out).envelope).write(envelope);
-            (&raw mut (*out).hash).write(self.hash);
-        }
+        // SAFETY: the record's last field. With the envelope and the payload (written, by
+        // `DecodeInPlace`'s contract) the record is whole.
+        unsafe { (&raw mut (*out).hash).write(self.hash) };
         Ok(())
     }
 

@@ -6,6 +6,8 @@
 //! never allocates more than the bytes it reads; serde decoding is bounded by
 //! [`MAX_RECORD_BYTES`] so corrupt length prefixes cannot make bincode allocate without limit.
 
+use std::mem::MaybeUninit;
+
 use bincode::config::{Configuration, Limit, LittleEndian, Varint};
 use serde::{Serialize, de::DeserializeOwned};
 
@@ -64,6 +66,15 @@ pub fn decode_envelope(body: &[u8]) -> Result<(Envelope, &[u8]), WireError> {
     let mut reader = WireReader::new(body);
     let envelope = envelope_wire::read_envelope(&mut reader)?;
     Ok((envelope, &body[reader.position()..]))
+}
+
+/// [`decode_envelope`] into `out` ([`envelope_wire::read_envelope_into`]); the payload's
+/// bytes follow. On an error `out` holds nothing.
+#[inline]
+pub fn decode_envelope_into<'a>(body: &'a [u8], out: &mut MaybeUninit<Envelope>) -> Result<&'a [u8], WireError> {
+    let mut reader = WireReader::new(body);
+    envelope_wire::read_envelope_into(&mut reader, out)?;
+    Ok(&body[reader.position()..])
 }
 
 /// Reads only the leading seq of a record's body (the envelope's first field).

@@ -7,6 +7,8 @@
 //! option as a 0/1 tag), so journals written either way read the same. Tests hold the two
 //! encodings equal.
 
+use std::mem::MaybeUninit;
+
 use super::envelope::Envelope;
 use super::wire::{WireError, WireReader, WireWriter};
 
@@ -36,6 +38,24 @@ pub fn read_envelope(r: &mut WireReader<'_>) -> Result<Envelope, WireError> {
         causation_id: r.option(WireReader::uuid)?,
         schema_version: r.u16()?,
     })
+}
+
+/// [`read_envelope`] straight into `out`, with no envelope built elsewhere and moved in:
+/// every field is read first, then written once. Decoding a replay's records, the moves of
+/// the envelope through the `Result`s stalled on store forwarding (a 16-byte load of the
+/// stream's 24 bytes just stored as words; a quarter of the decoding thread's time in
+/// `split_for`, by perf). On `Ok`, `out` holds the envelope; on an error it holds nothing.
+#[inline]
+pub fn read_envelope_into(r: &mut WireReader<'_>, out: &mut MaybeUninit<Envelope>) -> Result<(), WireError> {
+    let seq = r.u64()?;
+    let event_id = r.uuid()?;
+    let ts_ns = r.i64()?;
+    let stream = r.str()?;
+    let correlation_id = r.option(WireReader::uuid)?;
+    let causation_id = r.option(WireReader::uuid)?;
+    let schema_version = r.u16()?;
+    out.write(Envelope { seq, event_id, ts_ns, stream: stream.into(), correlation_id, causation_id, schema_version });
+    Ok(())
 }
 
 #[cfg(test)]
@@ -83,6 +103,14 @@ mod tests {
             prop_assert_eq!(rest, &payload_bytes[..]);
             for cut in 0..native.len().min(64) {
                 let _ = decode_envelope(&native[..cut]); // never panics
+            }
+            // In place: the same envelope, the same error for every cut, nothing left behind.
+            for cut in (0..=native.len().min(80)).chain([native.len()]) {
+                let mut slot = MaybeUninit::uninit();
+                let in_place = read_envelope_into(&mut WireReader::new(&native[..cut]), &mut slot)
+                    // SAFETY: `Ok` means the envelope was written.
+                    .map(|()| unsafe { slot.assume_init() });
+                prop_assert_eq!(in_place, read_envelope(&mut WireReader::new(&native[..cut])));
             }
         }
     }

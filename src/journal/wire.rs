@@ -233,6 +233,23 @@ impl<'a> WireReader<'a> {
     /// 253: u64). Most are one byte, so that case is tested first and inlined.
     #[inline]
     fn varint(&mut self, widest: u8) -> Result<u64, WireError> {
+        if let Some(window) = self.bytes.get(self.at..self.at + 9) {
+            let tag = window[0];
+            let word = u64::from_le_bytes(window[1..].try_into().expect("8 bytes"));
+            let (value, len) = match tag {
+                0..=250 => (u64::from(tag), 1),
+                251 if widest >= 251 => (word & 0xffff, 3),
+                252 if widest >= 252 => (word & 0xffff_ffff, 5),
+                253 if widest >= 253 => (word, 9),
+                _ => return Err(Self::fault(self.at, WireFault::IntegerTag(tag))),
+            };
+            self.at += len;
+            return Ok(value);
+        }
+        self.short_varint(widest)
+    }
+
+    fn short_varint(&mut self, widest: u8) -> Result<u64, WireError> {
         let tag = self.u8()?;
         if tag <= 250 {
             return Ok(u64::from(tag));
