@@ -8,6 +8,7 @@ pub mod journal;
 pub mod latency;
 pub mod recovery;
 pub mod replay;
+pub mod stages;
 
 /// A 1-lot IOC market order `client_order_id` of strategy `bench` on `symbol`: buys on even
 /// `n`, sells on odd (so positions stay near flat).

@@ -9,6 +9,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::cpu::ProcessUsage;
+use super::stages::{self, StageCosts};
 use crate::event::Event;
 use crate::event::synthetic::Lifecycles;
 use crate::journal::{Genesis, Journal, OpenCheck, OpenOptions};
@@ -49,6 +50,9 @@ pub struct ReplayBenchReport {
     pub decode_eps: f64,
     /// CPU time per event of that baseline, in ns (`replay_cpu_ns` less this: the folding).
     pub decode_cpu_ns: f64,
+    /// Each stage alone on one thread over records in memory, the fastest of several
+    /// rounds: where a replay's CPU goes, measured through the noise.
+    pub stages: StageCosts,
     pub snapshot_events: u64,
     pub tail_events: u64,
     pub snapshot_bytes: usize,
@@ -86,6 +90,7 @@ impl ReplayBench {
         let decode_secs = start.elapsed().as_secs_f64();
         let decode_usage = ProcessUsage::used_since(usage);
         anyhow::ensure!(decoded == self.events, "decoded {decoded} of {} events", self.events);
+        let stages = stages::measure(&journal)?;
         drop(journal);
 
         // `--snapshot-events 0` measures the replay from genesis alone.
@@ -108,6 +113,7 @@ impl ReplayBench {
             replay_page_faults: replay_usage.minor_faults,
             decode_eps: self.events as f64 / decode_secs,
             decode_cpu_ns: decode_usage.cpu.as_nanos() as f64 / self.events as f64,
+            stages,
             snapshot_events: self.snapshot_events,
             tail_events: self.tail_events,
             snapshot_bytes,
@@ -125,6 +131,7 @@ impl ReplayBenchReport {
              replay cpu   {:>12.0} ns/event  ({:.2} cores busy, {} page faults)\n\
              decode only  {:>12.0} events/s  (baseline: read, verify, decode; no views; links hashed: {})\n\
              decode cpu   {:>12.0} ns/event\n\
+             stages       verify {:.1}, decode {:.1}, fold {:.1} ns/event  (one thread each, records in memory, fastest of {} rounds over {} events)\n\
              open         {:>12.1} ms        ({} events: checkpoint of {} bytes + {} tail)\n\
              open (full)  {:>12.1} ms        (same journal, no checkpoint)\n",
             self.replay_eps,
@@ -136,6 +143,11 @@ impl ReplayBenchReport {
             self.decode_eps,
             self.link_hashing,
             self.decode_cpu_ns,
+            self.stages.verify_ns,
+            self.stages.decode_ns,
+            self.stages.fold_ns,
+            stages::ROUNDS,
+            self.stages.events,
             self.snapshot_open_ms,
             self.snapshot_events,
             self.snapshot_bytes,
@@ -212,5 +224,7 @@ mod tests {
         }
         let table = report.table();
         assert!(table.contains("replay cpu") && table.contains("ns/event"), "{table}");
+        assert_eq!(report.stages.events, 3000);
+        assert!(table.contains("fold "), "{table}");
     }
 }

@@ -7,7 +7,7 @@
 
 use std::collections::VecDeque;
 use std::marker::PhantomData;
-use std::ops::ControlFlow;
+use std::ops::{ControlFlow, RangeInclusive};
 use std::sync::Arc;
 
 use super::block::{self, BlockHeader, RecordRef};
@@ -58,6 +58,12 @@ impl VerifiedBlock {
     /// Bytes of the stored block.
     pub fn byte_len(&self) -> usize {
         self.bytes.len()
+    }
+
+    /// Verifies the same stored bytes again (a new [`VerifiedBlock`]; the bytes are shared,
+    /// not copied): what verifying the block costs, without reading it.
+    pub fn reverify(&self) -> Result<VerifiedBlock, Corruption> {
+        VerifiedBlock::verify(self.header.first_seq, self.bytes.clone())
     }
 }
 
@@ -135,16 +141,7 @@ impl Reader {
                 // A block the caller is done with: its records are freed here, on the thread that
                 // allocated them (cheaper than a cross-thread free), and its buffer is reused.
                 let mut decoded = recycled.try_iter().last().unwrap_or_default();
-                decoded.records.clear();
-                decoded.error = None;
-                decoded.records.reserve(block.header.count as usize);
-                for record in block.records().filter(|record| (from_seq..=upto).contains(&record.seq)) {
-                    if let Err(corruption) = push_decoded(&mut decoded.records, &record) {
-                        // Reported when the caller gets there, as if decoded in its turn.
-                        decoded.error = Some(corruption);
-                        break;
-                    }
-                }
+                decoded.fill(block, from_seq..=upto);
                 Ok(decoded)
             }],
         )?;
@@ -405,6 +402,23 @@ pub struct DecodedBlock<P> {
 impl<P> Default for DecodedBlock<P> {
     fn default() -> Self {
         DecodedBlock { records: Vec::new(), error: None }
+    }
+}
+
+impl<P: DecodeInPlace> DecodedBlock<P> {
+    /// Decodes the records of `block` whose seqs are in `seqs` in place of what this held
+    /// (its buffer reused), up to the first that does not decode, kept as the error: it is
+    /// reported when the caller gets there, as if decoded in its turn.
+    pub fn fill(&mut self, block: &VerifiedBlock, seqs: RangeInclusive<u64>) {
+        self.records.clear();
+        self.error = None;
+        self.records.reserve(block.header.count as usize);
+        for record in block.records().filter(|record| seqs.contains(&record.seq)) {
+            if let Err(corruption) = push_decoded(&mut self.records, &record) {
+                self.error = Some(corruption);
+                break;
+            }
+        }
     }
 }
 
