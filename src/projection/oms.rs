@@ -752,8 +752,14 @@ fn verify_status(o: &OrderView) -> Result<(), (&'static str, String)> {
 fn verify_fills(o: &OrderView) -> Result<(), (&'static str, String)> {
     let fail = |invariant, detail: String| Err((invariant, detail));
     let overflow = || ("fill record sums", "overflow".to_owned());
-    let (mut cum, mut notional, mut fees) = (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
-    for f in &o.fills {
+    // The sums start from the first fill, not from zero: most orders have one, and adding
+    // to a zero of another scale costs a rescale (the sums are compared by value).
+    let mut fills = o.fills.iter();
+    let (mut cum, mut notional, mut fees) = match fills.next() {
+        Some(f) => (f.qty, f.qty.checked_mul(f.price).ok_or_else(overflow)?, f.fee),
+        None => (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO),
+    };
+    for f in fills {
         cum = cum.checked_add(f.qty).ok_or_else(overflow)?;
         notional = f.qty.checked_mul(f.price).and_then(|v| notional.checked_add(v)).ok_or_else(overflow)?;
         fees = fees.checked_add(f.fee).ok_or_else(overflow)?;
