@@ -903,6 +903,20 @@ mod tests {
         let mut wrong_fees = good.clone();
         wrong_fees.fees = d("0");
         assert_eq!(verify(&wrong_fees, Wrote::Everything).unwrap_err().0, "notional and fees = Σ over fills");
+        // The sums over no fills, and over more than the first.
+        let mut unfilled = run(&working("b", "10")).get(&cid("b")).unwrap().into_owned();
+        assert_eq!(verify(&unfilled, Wrote::Everything), Ok(()));
+        unfilled.fees = d("0.5");
+        assert_eq!(verify(&unfilled, Wrote::Everything).unwrap_err().0, "notional and fees = Σ over fills");
+        events.push(fill("a", "f-2", "3", "101"));
+        let mut twice = run(&events).get(&cid("a")).unwrap().into_owned();
+        assert_eq!(verify(&twice, Wrote::Everything), Ok(()));
+        twice.notional = d("702");
+        assert_eq!(verify(&twice, Wrote::Everything).unwrap_err().0, "notional and fees = Σ over fills");
+        twice.notional = d("703");
+        twice.cum_qty = d("4");
+        twice.leaves_qty = d("6");
+        assert_eq!(verify(&twice, Wrote::Everything).unwrap_err().0, "cum = Σ fill qty");
 
         let mut wrong_leaves = good.clone();
         wrong_leaves.leaves_qty = d("5");
