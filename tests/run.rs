@@ -248,21 +248,24 @@ fn bad_scenarios_are_refused_with_exit_2_and_write_nothing() {
 }
 
 #[test]
-fn a_worker_count_out_of_range_is_refused_before_anything_is_written() {
-    // 100,000 workers used to panic the runtime after the journal was created.
-    for workers in ["0", "1025", "100000"] {
+fn a_worker_count_or_pace_out_of_range_is_refused_before_anything_is_written() {
+    // 100,000 workers used to panic the runtime after the journal was created; a pace of
+    // u64::MAX ms waited for ever.
+    let pace = [("--pace-ms", "60001"), ("--pace-ms", "18446744073709551615")];
+    for (option, value) in [("--workers", "0"), ("--workers", "1025"), ("--workers", "100000")].into_iter().chain(pace)
+    {
         let scratch = tempfile::tempdir().unwrap();
         let journal = scratch.path().join("journal");
         let out = Command::new(env!("CARGO_BIN_EXE_blotter"))
             .arg("run")
             .arg(fixtures().join("btc_ioc_fok.toml"))
-            .args(["--journal".as_ref(), journal.as_os_str(), "--workers".as_ref(), workers.as_ref()])
+            .args(["--journal".as_ref(), journal.as_os_str(), option.as_ref(), value.as_ref()])
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{workers}: {stderr}");
-        assert!(stderr.contains(&format!("invalid value '{workers}' for '--workers")), "{stderr}");
-        assert!(!journal.exists(), "{workers}: nothing is written");
+        assert_eq!(out.status.code(), Some(2), "{option} {value}: {stderr}");
+        assert!(stderr.contains(&format!("invalid value '{value}' for '{option}")), "{stderr}");
+        assert!(!journal.exists(), "{option} {value}: nothing is written");
     }
 }
 

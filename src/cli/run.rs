@@ -37,9 +37,10 @@ pub struct Args {
     /// 0: none.
     #[arg(long, default_value_t = snapshot::DEFAULT_EVERY)]
     snapshot_every: u64,
-    /// Wall-clock milliseconds to wait before each input (paces a simulation so an operator
-    /// can act on it with `blotter halt`/`resume`); the journal is the same for any pace.
-    #[arg(long, default_value_t = 0)]
+    /// Wall-clock milliseconds to wait before each input, at most 60,000 (paces a simulation
+    /// so an operator can act on it with `blotter halt`/`resume`); the journal is the same for
+    /// any pace.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=MAX_PACE_MS))]
     pace_ms: u64,
 }
 
@@ -47,6 +48,10 @@ pub struct Args {
 /// than exhausting the process's memory (100,000 workers panicked the runtime, which had
 /// already created the journal).
 const MAX_WORKERS: i64 = 1024;
+
+/// `--pace-ms` at most: a minute an input is time enough to act between two; a larger pace
+/// is a typo that would leave the run waiting for years.
+const MAX_PACE_MS: u64 = 60_000;
 
 /// How [`execute`] carries out a run (none of it reaches the journal).
 pub struct Execution {
