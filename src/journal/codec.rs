@@ -39,7 +39,27 @@ pub fn decode_exact<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
     match bincode::serde::decode_from_slice::<T, _>(bytes, config()) {
         Ok((value, used)) if used == bytes.len() => Ok(value),
         Ok((_, used)) => Err(format!("{} trailing bytes", bytes.len() - used)),
-        Err(error) => Err(error.to_string()),
+        Err(error) => Err(decode_error_text(&error)),
+    }
+}
+
+/// Why bincode could not decode, in words. bincode's own `Display` is its `Debug` (e.g.
+/// `UnexpectedVariant { type_name: "Event", allowed: Range(0, 40), found: 77 }`), which is
+/// what a user saw when a record, a checkpoint or a snapshot did not decode.
+pub fn decode_error_text(error: &bincode::error::DecodeError) -> String {
+    use bincode::error::DecodeError::*;
+    match error {
+        UnexpectedEnd { additional } => format!("the bytes end {additional} short of a whole value"),
+        LimitExceeded => "a length over the decoder's limit".to_owned(),
+        InvalidIntegerType { expected, found } => format!("an integer of type {found:?} where {expected:?} belongs"),
+        UnexpectedVariant { type_name, found, .. } => format!("{type_name} has no variant {found}"),
+        Utf8 { inner } => format!("a string that is not UTF-8 ({inner})"),
+        InvalidBooleanValue(value) => format!("{value} where a boolean (0 or 1) belongs"),
+        InvalidCharEncoding(bytes) => format!("{bytes:02x?} where a character belongs"),
+        OutsideUsizeRange(value) => format!("a length of {value}, beyond this machine's"),
+        Other(text) => (*text).to_owned(),
+        OtherString(text) => text.clone(),
+        other => format!("{other:?}"),
     }
 }
 
@@ -115,6 +135,26 @@ mod tests {
         let err = encode_record(&envelope(1), &Opaque(vec![0; MAX_RECORD_BYTES]), &mut body);
         assert!(matches!(err, Err(JournalError::RecordTooLarge { .. })));
         assert!(body.is_empty());
+    }
+
+    #[test]
+    fn bincode_errors_read_as_words_not_as_its_debug_text() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        enum Shape {
+            Dot,
+            Line(u32),
+        }
+        assert_eq!(decode_exact::<Shape>(&[1]).unwrap_err(), "the bytes end 1 short of a whole value");
+        assert_eq!(decode_exact::<bool>(&[2]).unwrap_err(), "2 where a boolean (0 or 1) belongs");
+        let not_utf8 = decode_exact::<String>(&[1, 0xff]).unwrap_err();
+        assert!(not_utf8.starts_with("a string that is not UTF-8 ("), "{not_utf8}");
+        assert_eq!(decode_exact::<u16>(&[252, 0, 0, 1, 0]).unwrap_err(), "an integer of type U32 where U16 belongs");
+        // serde's own messages come through as they are.
+        assert_eq!(
+            decode_exact::<Shape>(&[7]).unwrap_err(),
+            "invalid value: integer `7`, expected variant index 0 <= i < 2"
+        );
     }
 
     #[test]

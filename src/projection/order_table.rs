@@ -170,6 +170,7 @@ impl OrderTable {
                 None
             }
             Err(error) => {
+                let error = crate::journal::decode_error_text(&error);
                 tracing::error!(ordinal, %error, "a checkpoint order record does not decode; the order is unreadable");
                 None
             }

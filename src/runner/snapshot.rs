@@ -88,7 +88,10 @@ pub fn load<V: DeserializeOwned>(store: &SnapshotStore, head_seq: u64) -> Result
                 return Ok(Some(decoded));
             }
             Ok(_) => tracing::warn!(seq = snapshot.seq, "skipping a simulation snapshot of another format"),
-            Err(error) => tracing::warn!(seq = snapshot.seq, %error, "skipping an undecodable simulation snapshot"),
+            Err(error) => {
+                let error = crate::journal::decode_error_text(&error);
+                tracing::warn!(seq = snapshot.seq, %error, "skipping an undecodable simulation snapshot")
+            }
         }
         let Some(older) = snapshot.seq.checked_sub(1) else { break };
         bound = older;
