@@ -126,14 +126,12 @@ impl ReplayBench {
 
 impl ReplayBenchReport {
     pub fn table(&self) -> String {
-        format!(
+        let table = format!(
             "replay       {:>12.0} events/s  ({} events, {} orders, from genesis)\n\
              replay cpu   {:>12.0} ns/event  ({:.2} cores busy, {} page faults)\n\
              decode only  {:>12.0} events/s  (baseline: read, verify, decode; no views; links hashed: {})\n\
              decode cpu   {:>12.0} ns/event\n\
-             stages       verify {:.1}, decode {:.1}, fold {:.1} ns/event  (one thread each, records in memory, fastest of {} rounds over {} events)\n\
-             open         {:>12.1} ms        ({} events: checkpoint of {} bytes + {} tail)\n\
-             open (full)  {:>12.1} ms        (same journal, no checkpoint)\n",
+             stages       verify {:.1}, decode {:.1}, fold {:.1} ns/event  (one thread each, records in memory, fastest of {} rounds over {} events)\n",
             self.replay_eps,
             self.events,
             self.orders,
@@ -148,12 +146,16 @@ impl ReplayBenchReport {
             self.stages.fold_ns,
             stages::ROUNDS,
             self.stages.events,
-            self.snapshot_open_ms,
-            self.snapshot_events,
-            self.snapshot_bytes,
-            self.tail_events,
-            self.full_open_ms,
-        )
+        );
+        if self.snapshot_events == 0 {
+            return table + "open         (not measured: --snapshot-events 0)\n";
+        }
+        table
+            + &format!(
+                "open         {:>12.1} ms        ({} events: checkpoint of {} bytes + {} tail)\n\
+                 open (full)  {:>12.1} ms        (same journal, no checkpoint)\n",
+                self.snapshot_open_ms, self.snapshot_events, self.snapshot_bytes, self.tail_events, self.full_open_ms,
+            )
     }
 }
 
@@ -226,5 +228,6 @@ mod tests {
         assert!(table.contains("replay cpu") && table.contains("ns/event"), "{table}");
         assert_eq!(report.stages.events, 3000);
         assert!(table.contains("fold "), "{table}");
+        assert!(table.ends_with("open         (not measured: --snapshot-events 0)\n"), "{table}");
     }
 }
