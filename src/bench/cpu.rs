@@ -86,6 +86,8 @@ fn group(name: &str) -> &str {
 pub struct ProcessUsage {
     /// User and system time.
     pub cpu: Duration,
+    /// The system (kernel) part of `cpu`: page faults, reads, wake-ups.
+    pub system: Duration,
     /// Page faults served without I/O: mostly first touches of fresh memory.
     pub minor_faults: u64,
 }
@@ -99,7 +101,8 @@ impl ProcessUsage {
                 + Duration::from_micros(u64::try_from(t.tv_usec).unwrap_or(0))
         };
         let minor_faults = u64::try_from(usage.ru_minflt).unwrap_or(0);
-        Some(ProcessUsage { cpu: time(usage.ru_utime) + time(usage.ru_stime), minor_faults })
+        let system = time(usage.ru_stime);
+        Some(ProcessUsage { cpu: time(usage.ru_utime) + system, system, minor_faults })
     }
 
     /// What the process used from `earlier` ([`ProcessUsage::now`] then) to now; nothing
@@ -115,6 +118,7 @@ impl ProcessUsage {
     pub fn since(&self, earlier: &ProcessUsage) -> ProcessUsage {
         ProcessUsage {
             cpu: self.cpu.saturating_sub(earlier.cpu),
+            system: self.system.saturating_sub(earlier.system),
             minor_faults: self.minor_faults.saturating_sub(earlier.minor_faults),
         }
     }
@@ -156,6 +160,7 @@ mod tests {
         let used = ProcessUsage::now().unwrap().since(&before);
         // 320 MiB summed a byte at a time: well over 20 ms of CPU on any machine.
         assert!(used.cpu >= Duration::from_millis(20), "{used:?}");
+        assert!(used.system <= used.cpu, "{used:?}");
         // 2,048 faults in 4 KiB pages; 4 where transparent huge pages back the whole allocation.
         assert!(used.minor_faults >= 4, "{used:?}");
         assert_eq!(before.since(&ProcessUsage::now().unwrap()), ProcessUsage::default(), "never negative");
