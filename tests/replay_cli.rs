@@ -191,7 +191,9 @@ fn audit_of_an_unknown_id_exits_2_naming_it() {
     for id in ["o-9999", "broker-order:B9999"] {
         let run = blotter(&["audit", id], &path);
         assert_eq!(run.code, 2, "{}", run.stderr);
-        assert!(run.stderr.contains(&format!("unknown id \"{id}\"")), "{}", run.stderr);
+        let stream = if id.contains(':') { id.to_owned() } else { format!("order:{id}") };
+        let expected = format!("unknown id \"{id}\": no events in stream {stream} (journal {path:?}, as of seq ");
+        assert!(run.stderr.contains(&expected), "{}", run.stderr);
         assert!(run.stdout.is_empty());
     }
 }

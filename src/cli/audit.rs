@@ -24,10 +24,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let timeline = match audit::timeline(&journal, &args.id) {
         Ok(Some(timeline)) => timeline,
         Ok(None) => bail!(
-            "unknown id {:?}: journal {} has no events in stream {} (as of seq {})",
+            "unknown id {:?}: no events in stream {} (journal {:?}, as of seq {})",
             args.id,
-            dir.display(),
             stream_of(&args.id),
+            dir.display().to_string(),
             journal.head().seq
         ),
         Err(error) => return replay_failed(error, dir),
