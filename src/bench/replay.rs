@@ -43,8 +43,8 @@ pub struct ReplayBenchReport {
     /// On `n` cores a replay can go no faster than `n × 1e9 / replay_cpu_ns` events/s.
     pub replay_cpu_ns: f64,
     /// The kernel's part of `replay_cpu_ns`: mostly first touches of fresh memory (page
-    /// faults) and reads of the journal's files. On the reference VM a fault's cost moves
-    /// with the host, so this is where a slow run's extra CPU shows.
+    /// faults) and reads of the journal's files. Tells a slow run's extra CPU in the kernel
+    /// from extra time in blotter's own code.
     pub replay_sys_ns: f64,
     /// Cores busy during the replay on average (`replay_cpu_ns × replay_eps / 1e9`).
     pub replay_cores: f64,
