@@ -36,17 +36,26 @@ pub fn encode_into<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) -> Resul
 pub fn decode_exact<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
     // Matched in place rather than through `map_err` and `?`: each re-wrapping moved the
     // whole value (an `Event` is 216 bytes), and those copies were 10% of decoding.
-    match bincode::serde::decode_from_slice::<T, _>(bytes, config()) {
-        Ok((value, used)) if used == bytes.len() => Ok(value),
-        Ok((_, used)) => Err(format!("{} trailing bytes", bytes.len() - used)),
-        Err(error) => Err(decode_error_text(&error)),
+    match decode_prefix::<T, _>(bytes, config())? {
+        (value, used) if used == bytes.len() => Ok(value),
+        (_, used) => Err(format!("{} trailing bytes", bytes.len() - used)),
     }
+}
+
+/// A value bincode decodes from the start of `bytes` under `config`, and the bytes it used;
+/// or why not, in words ([`decode_error_text`]). Every bincode decode of stored bytes (records,
+/// checkpoints, simulation snapshots) goes through here, so none reports bincode's `Debug`.
+pub fn decode_prefix<T: DeserializeOwned, C: bincode::config::Config>(
+    bytes: &[u8],
+    config: C,
+) -> Result<(T, usize), String> {
+    bincode::serde::decode_from_slice(bytes, config).map_err(|error| decode_error_text(&error))
 }
 
 /// Why bincode could not decode, in words. bincode's own `Display` is its `Debug` (e.g.
 /// `UnexpectedVariant { type_name: "Event", allowed: Range(0, 40), found: 77 }`), which is
 /// what a user saw when a record, a checkpoint or a snapshot did not decode.
-pub fn decode_error_text(error: &bincode::error::DecodeError) -> String {
+fn decode_error_text(error: &bincode::error::DecodeError) -> String {
     use bincode::error::DecodeError::*;
     match error {
         UnexpectedEnd { additional } => format!("the bytes end {additional} short of a whole value"),

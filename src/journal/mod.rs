@@ -32,7 +32,7 @@ mod writer;
 
 pub use block::RecordRef;
 pub use chain::ChainHash;
-pub use codec::{MAX_RECORD_BYTES, decode_error_text, decode_exact, encode_into, encode_record};
+pub use codec::{MAX_RECORD_BYTES, decode_exact, decode_prefix, encode_into, encode_record};
 pub use envelope::{DecodeInPlace, Draft, Envelope, Opaque, Payload, Record, event_id, seq_of_event_id};
 pub use error::{Corruption, CorruptionKind, JournalError, Location, Result};
 pub use follow::Follower;

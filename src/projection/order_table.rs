@@ -163,14 +163,13 @@ impl OrderTable {
     /// Order `ordinal`, decoded; `None` (logged) if its record does not decode.
     pub fn decode(&self, ordinal: u32) -> Option<OrderView> {
         let record = self.record(ordinal);
-        match bincode::serde::decode_from_slice(record, config()) {
+        match crate::journal::decode_prefix(record, config()) {
             Ok((order, used)) if used == record.len() => Some(order),
             Ok(_) => {
                 tracing::error!(ordinal, "a checkpoint order record has trailing bytes; the order is unreadable");
                 None
             }
             Err(error) => {
-                let error = crate::journal::decode_error_text(&error);
                 tracing::error!(ordinal, %error, "a checkpoint order record does not decode; the order is unreadable");
                 None
             }

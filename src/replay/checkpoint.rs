@@ -12,7 +12,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{ReplayError, Replayed, Until};
-use crate::journal::{Head, Journal, JournalError, SnapshotData, decode_error_text};
+use crate::journal::{Head, Journal, JournalError, SnapshotData, decode_prefix};
 use crate::projection::{Oms, OrderTable, Positions, Reconciliations, Views, order_table};
 
 /// The snapshot-store name of the order views.
@@ -97,8 +97,7 @@ pub fn load(journal: &Journal, until: Until) -> Result<Option<Replayed>, ReplayE
 
 /// The checkpoint's views, `None` if it lies after `until`'s time, or why it is unusable.
 fn decode(data: &SnapshotData, until: Until) -> Result<Option<(Option<i64>, Views)>, String> {
-    let (header, used): (Header, usize) =
-        bincode::serde::decode_from_slice(data, config()).map_err(|e| format!("header: {}", decode_error_text(&e)))?;
+    let (header, used): (Header, usize) = decode_prefix(data, config()).map_err(|e| format!("header: {e}"))?;
     if header.format != FORMAT {
         return Err(format!("format {} (this build reads {FORMAT})", header.format));
     }
@@ -107,8 +106,8 @@ fn decode(data: &SnapshotData, until: Until) -> Result<Option<(Option<i64>, View
     {
         return Ok(None);
     }
-    let (small, read): (OwnedSmallViews, usize) = bincode::serde::decode_from_slice(&data[used..], config())
-        .map_err(|e| format!("views: {}", decode_error_text(&e)))?;
+    let (small, read): (OwnedSmallViews, usize) =
+        decode_prefix(&data[used..], config()).map_err(|e| format!("views: {e}"))?;
     let table = OrderTable::open(data.clone(), used + read).map_err(|e| format!("orders: {e}"))?;
     let views =
         Views { oms: Oms::with_base(table), positions: small.positions, reconciliations: small.reconciliations };

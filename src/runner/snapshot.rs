@@ -81,17 +81,14 @@ impl Snapshots {
 pub fn load<V: DeserializeOwned>(store: &SnapshotStore, head_seq: u64) -> Result<Option<SimSnapshot<V>>, JournalError> {
     let mut bound = head_seq;
     while let Some(snapshot) = store.load_latest(NAME, bound)? {
-        match bincode::serde::decode_from_slice::<SimSnapshot<V>, _>(&snapshot.data, bincode::config::standard()) {
+        match crate::journal::decode_prefix::<SimSnapshot<V>, _>(&snapshot.data, bincode::config::standard()) {
             Ok((decoded, used))
                 if used == snapshot.data.len() && decoded.format == FORMAT && decoded.seq == snapshot.seq =>
             {
                 return Ok(Some(decoded));
             }
             Ok(_) => tracing::warn!(seq = snapshot.seq, "skipping a simulation snapshot of another format"),
-            Err(error) => {
-                let error = crate::journal::decode_error_text(&error);
-                tracing::warn!(seq = snapshot.seq, %error, "skipping an undecodable simulation snapshot")
-            }
+            Err(error) => tracing::warn!(seq = snapshot.seq, %error, "skipping an undecodable simulation snapshot"),
         }
         let Some(older) = snapshot.seq.checked_sub(1) else { break };
         bound = older;
