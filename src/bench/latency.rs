@@ -17,6 +17,11 @@ impl Latencies {
         self.micros.push(d.as_micros().min(u128::from(u64::MAX)) as u64);
     }
 
+    /// Adds every sample of `other`.
+    pub fn extend(&mut self, other: Latencies) {
+        self.micros.extend(other.micros);
+    }
+
     pub fn len(&self) -> usize {
         self.micros.len()
     }

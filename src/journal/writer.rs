@@ -25,6 +25,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 
 use super::envelope::{Draft, Envelope, Payload};
 use super::error::{JournalError, Result};
+use super::flush_times::{FlushSummary, FlushTimes};
 use super::head::Head;
 use super::log::{Committed, Durability, INLINE_BLOCK_BYTES, Journal, Prepared};
 
@@ -115,6 +116,7 @@ pub struct JournalWriter<P> {
     tx: mpsc::Sender<Request<P>>,
     head: watch::Receiver<Head>,
     done: oneshot::Receiver<Journal>,
+    flush_times: Arc<FlushTimes>,
 }
 
 /// A handle producers append through. Cheap to clone.
@@ -190,14 +192,16 @@ impl<P: Payload> JournalWriter<P> {
         let (tx, rx) = mpsc::channel(config.channel_capacity);
         let (head_tx, head) = watch::channel(journal.head());
         let (done_tx, done) = oneshot::channel();
+        let flush_times = Arc::new(FlushTimes::default());
+        let times = Arc::clone(&flush_times);
         std::thread::Builder::new()
             .name("blotter-journal-encode".into())
             .spawn(move || {
-                let journal = encode_loop(journal, rx, head_tx, &config);
+                let journal = encode_loop(journal, rx, head_tx, times, &config);
                 let _ = done_tx.send(journal);
             })
             .expect("spawning the journal encoder thread");
-        JournalWriter { tx, head, done }
+        JournalWriter { tx, head, done, flush_times }
     }
 
     pub fn appender(&self) -> Appender<P> {
@@ -207,6 +211,11 @@ impl<P: Payload> JournalWriter<P> {
     /// The durable head, published after every flush.
     pub fn head(&self) -> watch::Receiver<Head> {
         self.head.clone()
+    }
+
+    /// How long this writer's flushes (block write, sled flush, witness) have taken so far.
+    pub fn flush_times(&self) -> FlushSummary {
+        self.flush_times.summary()
     }
 
     /// Stops taking appends once every appender is dropped, makes what is queued durable
@@ -221,6 +230,7 @@ fn encode_loop<P: Payload>(
     mut journal: Journal,
     mut rx: mpsc::Receiver<Request<P>>,
     head_tx: watch::Sender<Head>,
+    times: Arc<FlushTimes>,
     config: &WriterConfig,
 ) -> Journal {
     let (flush_tx, flush_rx) = std_mpsc::sync_channel::<Pending>(FLUSH_QUEUE);
@@ -229,7 +239,7 @@ fn encode_loop<P: Payload>(
         .name("blotter-journal-flush".into())
         .spawn({
             let max_batch = config.max_batch;
-            move || flush_loop(&durability, flush_rx, &head_tx, max_batch)
+            move || flush_loop(&durability, flush_rx, &head_tx, &times, max_batch)
         })
         .expect("spawning the journal flusher thread");
     let mut requests = Vec::with_capacity(config.max_batch);
@@ -286,13 +296,21 @@ fn flush_loop(
     durability: &Durability,
     rx: std_mpsc::Receiver<Pending>,
     head_tx: &watch::Sender<Head>,
+    times: &FlushTimes,
     max_batch: usize,
 ) {
     while let Ok(first) = rx.recv() {
         let mut group = vec![first];
         group.extend(rx.try_iter());
         let blocks = join(group.iter_mut().filter_map(|p| p.prepared.take()), max_batch);
-        let durable = if blocks.is_empty() { Ok(()) } else { durability.write(&blocks) };
+        let durable = if blocks.is_empty() {
+            Ok(())
+        } else {
+            let start = Instant::now();
+            let written = durability.write(&blocks);
+            times.record(start.elapsed());
+            written
+        };
         if let (Ok(()), Some(last)) = (&durable, blocks.last()) {
             head_tx.send_replace(last.head);
         }
