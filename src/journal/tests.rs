@@ -289,6 +289,9 @@ async fn concurrent_producers_get_unique_gapless_seqs() {
     }
     seqs.sort_unstable();
     assert_eq!(seqs, (1..=2000).collect::<Vec<_>>());
+    // Every flush was timed: at least one, at most one per record.
+    let flushes = writer.flush_times().flushes();
+    assert!((1..=2000).contains(&flushes), "{flushes} flushes");
     let journal = writer.close().await.unwrap();
     assert_eq!(journal.verify().unwrap().events, 2000);
 }
