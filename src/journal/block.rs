@@ -73,6 +73,18 @@ impl BlockBuilder {
         self.count = count;
     }
 
+    /// Moves every record pushed after the builder held `byte_len` bytes and `count`
+    /// records into a new builder, whose block links to `prev_hash` (the chain hash of the
+    /// last record kept here); this one keeps the records before.
+    pub fn split_off(&mut self, byte_len: usize, count: u32, prev_hash: &ChainHash) -> BlockBuilder {
+        debug_assert!(byte_len >= HEADER_BYTES && count <= self.count);
+        let mut tail = BlockBuilder::new(self.first_seq + u64::from(count), prev_hash, self.bytes.len() - byte_len);
+        tail.bytes.extend_from_slice(&self.bytes[byte_len..]);
+        tail.count = self.count - count;
+        self.truncate(byte_len, count);
+        tail
+    }
+
     /// Records pushed so far.
     pub fn count(&self) -> u32 {
         self.count

@@ -410,7 +410,7 @@ impl Batch {
     /// Adds records with given envelopes (see [`Batch::push_record`]) all or nothing: if one
     /// is refused, none of them stays in the batch. Returns the last one's commit.
     pub fn push_records<P: Payload>(&mut self, records: &[(Envelope, P)]) -> Result<Committed> {
-        let mark = (self.builder.as_ref().map(|b| (b.byte_len(), b.count())), self.hash, self.committed.len());
+        let mark = self.mark();
         let mut last = Err(JournalError::Invalid("no records to append".into()));
         for (envelope, payload) in records {
             last = self.push_record(envelope, payload);
@@ -419,15 +419,50 @@ impl Batch {
             }
         }
         if last.is_err() {
-            let (builder, hash, committed) = mark;
-            match (builder, self.builder.as_mut()) {
-                (Some((byte_len, count)), Some(b)) => b.truncate(byte_len, count),
-                _ => self.builder = None,
-            }
-            self.hash = hash;
-            self.committed.truncate(committed);
+            self.rewind(mark);
         }
         last
+    }
+
+    /// Where the batch stands now, to rewind to or split at.
+    pub(super) fn mark(&self) -> Mark {
+        Mark {
+            builder: self.builder.as_ref().map(|b| (b.byte_len(), b.count())),
+            hash: self.hash,
+            records: self.committed.len(),
+        }
+    }
+
+    /// Drops every record pushed since `mark`.
+    fn rewind(&mut self, mark: Mark) {
+        match (mark.builder, self.builder.as_mut()) {
+            (Some((byte_len, count)), Some(b)) => b.truncate(byte_len, count),
+            _ => self.builder = None,
+        }
+        self.hash = mark.hash;
+        self.committed.truncate(mark.records);
+    }
+
+    /// Moves every record pushed since `mark` into a new batch that continues from `mark`,
+    /// keeping those before: two consecutive blocks instead of one, without encoding or
+    /// hashing anything again. `None` when nothing was pushed since `mark`, or nothing before.
+    pub(super) fn split_off(&mut self, mark: Mark) -> Option<Batch> {
+        let (byte_len, count) = mark.builder?;
+        if mark.records == self.committed.len() {
+            return None;
+        }
+        let builder = self.builder.as_mut()?.split_off(byte_len, count, &mark.hash);
+        let start = Head { seq: self.start.seq + mark.records as u64, hash: mark.hash };
+        let tail = Batch {
+            h0: self.h0,
+            start,
+            hash: self.hash,
+            builder: Some(builder),
+            committed: self.committed.split_off(mark.records),
+            scratch: Vec::with_capacity(256),
+        };
+        self.hash = mark.hash;
+        Some(tail)
     }
 
     /// The seq the next pushed record gets.
@@ -469,6 +504,15 @@ impl Batch {
     pub fn byte_len(&self) -> usize {
         self.builder.as_ref().map_or(0, BlockBuilder::byte_len)
     }
+}
+
+/// A position in a [`Batch`]: its block's length and record count (none before the first
+/// record), its chain hash and its records.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Mark {
+    builder: Option<(usize, u32)>,
+    hash: ChainHash,
+    records: usize,
 }
 
 /// The default journal directory, relative to the working directory.

@@ -619,6 +619,22 @@ fn large_blocks_go_four_to_a_chunk_and_small_ones_share_one() {
 }
 
 #[test]
+fn no_chunk_grows_past_what_sled_keeps_inline() {
+    // Five 27 KB blocks make a leaf sled consolidates (its tenth update) at 135 KB, which
+    // it would write to a blob file; so a fifth block of that size starts a new chunk.
+    let dir = tempfile::tempdir().unwrap();
+    let mut journal = create(dir.path());
+    for seq in 1..=12u64 {
+        journal.append(&[Draft::new(seq as i64, "medium", Opaque(vec![1; 27_000]))]).unwrap();
+    }
+    drop(journal);
+    let layout = vec![(1, vec![1, 2, 3, 4]), (5, vec![5, 6, 7, 8]), (9, vec![9, 10, 11, 12])];
+    assert_eq!(first_segment(dir.path()).layout(), layout);
+    let blobs = Layout::new(dir.path()).store().join(format!("{:020}", 1)).join("blobs");
+    assert_eq!(std::fs::read_dir(blobs).map_or(0, |files| files.count()), 0, "sled wrote blob files");
+}
+
+#[test]
 fn an_empty_chunk_left_by_a_crash_is_passed_over_and_reused() {
     let (dir, head) = large_journal(5);
     // The crash came after the chunk for seq 6 was made and before its block was.

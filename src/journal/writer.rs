@@ -27,7 +27,7 @@ use super::envelope::{Draft, Envelope, Payload};
 use super::error::{JournalError, Result};
 use super::flush_times::{FlushSummary, FlushTimes};
 use super::head::Head;
-use super::log::{Committed, Durability, INLINE_BLOCK_BYTES, Journal, Prepared};
+use super::log::{Batch, Committed, Durability, INLINE_BLOCK_BYTES, Journal, Prepared};
 
 /// Encoded batches waiting for the flusher (each at most `max_batch` records). The encoder
 /// takes what producers queued as soon as it arrives and encodes it while a flush runs; the
@@ -104,9 +104,11 @@ impl Drop for AckCall {
     }
 }
 
-/// An encoded batch on its way to the flusher (`None`: every draft failed to encode).
+/// What the encoder took, encoded, on its way to the flusher: its blocks (none when every
+/// draft failed to encode) and every request's outcome, sent once the blocks are durable.
 struct Pending {
-    prepared: Option<Prepared>,
+    /// Consecutive blocks, in seq order.
+    prepared: Vec<Prepared>,
     acks: Vec<(AckSender, Result<Committed>)>,
 }
 
@@ -271,25 +273,46 @@ fn linger<P>(rx: &mut mpsc::Receiver<Request<P>>, requests: &mut Vec<Request<P>>
     }
 }
 
-/// Encodes one batch. A draft that fails to encode is answered with its own error and
-/// takes no seq; a journal that has failed answers every draft with its failure.
+/// Encodes what the encoder took into blocks of at most [`INLINE_BLOCK_BYTES`], cut between
+/// requests (an entry larger than that is one block of its own): sled 0.34 writes a larger
+/// value to a blob file of its own, created inside the insert and never synced. A draft that
+/// fails to encode is answered with its own error and takes no seq; a journal that has
+/// failed answers every draft with its failure.
 fn prepare<P: Payload>(journal: &mut Journal, requests: Vec<Request<P>>) -> Pending {
+    let mut blocks = Vec::new();
     let mut batch = journal.batch();
     let mut acks = Vec::with_capacity(requests.len());
+    let mut sealed = Ok(());
     for Request { entry, ack } in requests {
+        let mark = batch.mark();
         let result = match &entry {
             Entry::Draft(draft) => batch.push(draft),
             Entry::Records(records) => batch.push_records(records),
         };
         acks.push((ack, result));
-    }
-    match journal.prepare(batch) {
-        Ok(prepared) => Pending { prepared, acks },
-        Err(error) => {
-            fail_all(&mut acks, &error);
-            Pending { prepared: None, acks }
+        if batch.byte_len() > INLINE_BLOCK_BYTES && sealed.is_ok() {
+            // Full: seal what came before this entry, or the entry too if it came alone.
+            let rest = batch.split_off(mark);
+            let full = std::mem::replace(&mut batch, rest.unwrap_or_else(|| journal.batch()));
+            sealed = seal(journal, full, &mut blocks);
+            if batch.is_empty() {
+                // The placeholder: start again from the head the sealed block ends at.
+                batch = journal.batch();
+            }
         }
     }
+    sealed = sealed.and_then(|()| seal(journal, batch, &mut blocks));
+    if let Err(error) = sealed {
+        fail_all(&mut acks, &error);
+        blocks.clear();
+    }
+    Pending { prepared: blocks, acks }
+}
+
+/// Seals `batch` into the next block of `blocks`, advancing the journal's head past it.
+fn seal(journal: &mut Journal, batch: Batch, blocks: &mut Vec<Prepared>) -> Result<()> {
+    blocks.extend(journal.prepare(batch)?);
+    Ok(())
 }
 
 fn flush_loop(
@@ -302,7 +325,7 @@ fn flush_loop(
     while let Ok(first) = rx.recv() {
         let mut group = vec![first];
         group.extend(rx.try_iter());
-        let blocks = join(group.iter_mut().filter_map(|p| p.prepared.take()), max_batch);
+        let blocks = join(group.iter_mut().flat_map(|p| std::mem::take(&mut p.prepared)), max_batch);
         let durable = if blocks.is_empty() {
             Ok(())
         } else {
@@ -372,6 +395,46 @@ mod tests {
         AckSender::Call(AckCall(Some(callback))).send(Err(JournalError::Invalid("no".into())));
         assert!(matches!(heard.try_recv(), Ok(Err(JournalError::Invalid(_)))));
         assert!(heard.try_recv().is_err(), "not again on drop");
+    }
+
+    #[test]
+    fn what_the_encoder_took_is_cut_into_blocks_sled_keeps_inline_between_requests() {
+        let dir = tempfile::tempdir().unwrap();
+        let genesis = crate::journal::Genesis::new(None);
+        let mut journal = Journal::create(dir.path(), &genesis, &crate::journal::OpenOptions::default()).unwrap();
+        // Payload sizes in KiB: the first is over the limit alone; the fourth would take the
+        // block of the second and third past it; the sixth must not join the fifth.
+        let sizes = [200, 50, 50, 50, 200, 10];
+        let drafts: Vec<_> = sizes.iter().map(|kib| Draft::new(0, "s", Opaque(vec![7; kib * 1024]))).collect();
+        let (requests, outcomes): (Vec<_>, Vec<_>) = drafts
+            .iter()
+            .map(|draft| {
+                let (tx, rx) = oneshot::channel();
+                (Request { entry: Entry::Draft(draft.clone()), ack: AckSender::Channel(tx) }, rx)
+            })
+            .unzip();
+
+        let pending = prepare(&mut journal, requests);
+        let counts: Vec<_> = pending.prepared.iter().map(|b| (b.first_seq, b.len())).collect();
+        assert_eq!(counts, [(1, 1), (2, 2), (4, 1), (5, 1), (6, 1)]);
+        for block in &pending.prepared {
+            assert!(block.bytes.len() <= INLINE_BLOCK_BYTES || block.len() == 1, "{:?}", block.bytes.len());
+        }
+        journal.durability.write(&pending.prepared).unwrap();
+        for (seq, (ack, result)) in (1..).zip(pending.acks) {
+            assert_eq!(result.as_ref().unwrap().seq, seq);
+            ack.send(result);
+        }
+        for (seq, mut outcome) in (1..).zip(outcomes) {
+            assert_eq!(outcome.try_recv().unwrap().unwrap().seq, seq);
+        }
+        assert_eq!(journal.verify().unwrap().events, 6);
+
+        // Cut or not, the chain is the one the same drafts make in one block.
+        let other = tempfile::tempdir().unwrap();
+        let mut whole = Journal::create(other.path(), &genesis, &crate::journal::OpenOptions::default()).unwrap();
+        whole.append(&drafts).unwrap();
+        assert_eq!(journal.head(), whole.head());
     }
 
     #[tokio::test]
