@@ -277,7 +277,12 @@ impl JournalBench {
     /// `offered_eps` on a fixed schedule; each turn appends every record that has arrived as
     /// one block and fdatasyncs it; a record's latency runs from its arrival to the end of
     /// that sync. No threads, no channels: the floor the disk sets.
-    fn offer_to_raw(&self, raw: &mut RawLog, range: std::ops::Range<u64>, latencies: &mut Latencies) -> anyhow::Result<()> {
+    fn offer_to_raw(
+        &self,
+        raw: &mut RawLog,
+        range: std::ops::Range<u64>,
+        latencies: &mut Latencies,
+    ) -> anyhow::Result<()> {
         let arrival = |i: u64| Duration::from_secs_f64((i - range.start) as f64 / self.offered_eps as f64);
         let start = Instant::now();
         let mut done = range.start;
@@ -387,7 +392,12 @@ impl JournalBenchReport {
             ("raw_ack_p99_us", format!("{} (max {})", self.raw_ack_p99_us, self.raw_ack_max_us)),
             (
                 "flushes",
-                format!("{} in the latency phase: p99 under {} µs, max {} µs", self.flushes, self.flush_p99_us + 1, self.flush_max_us),
+                format!(
+                    "{} in the latency phase: p99 under {} µs, max {} µs",
+                    self.flushes,
+                    self.flush_p99_us + 1,
+                    self.flush_max_us
+                ),
             ),
             ("latency_cpu", cpu::describe(&self.latency_cpu)),
             ("replay_eps", format!("{:.0} (links hashed: {})", self.replay_eps, self.link_hashing)),

@@ -27,10 +27,12 @@ use super::witness::{self, Witness};
 /// The most bytes one block may hold; larger batches are refused by [`Batch::push`].
 pub const MAX_BLOCK_BYTES: usize = 32 << 20;
 
-/// Blocks the flusher joins stay below this: sled writes a value over a quarter of its
-/// segment (128 KiB of the default 512 KiB, less its headers) to a blob file of its own,
-/// synchronously inside the insert, and unlinks it later.
-pub const INLINE_BLOCK_BYTES: usize = 120 << 10;
+/// The writer's blocks stay within this, but for an entry larger alone: sled 0.34 writes a
+/// log message over a quarter of its segment (128 KiB of the default 512 KiB, less 20 bytes
+/// of segment header) to a blob file of its own, created inside the insert, never synced,
+/// unlinked later. A block is a `Link::Set` message: 32 bytes of header, the value and its
+/// key with their lengths (under 40 bytes); 512 bytes of room cover them.
+pub const INLINE_BLOCK_BYTES: usize = (128 << 10) - 512;
 
 /// How much to check when opening.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
