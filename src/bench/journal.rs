@@ -213,7 +213,7 @@ impl JournalBench {
     /// Acknowledgement latency under `offered_eps`, the journal's and the raw file's in
     /// alternating rounds (`rounds`), so a stall of the shared disk falls on both alike.
     fn latency_phases(&self, runtime: &Runtime, dir: &Path) -> anyhow::Result<LatencyFigures> {
-        let journal = Journal::create(&dir.join("journal"), &genesis(2), &OpenOptions::default())?;
+        let journal = Journal::create(dir.join("journal"), &genesis(2), &OpenOptions::default())?;
         let writer = runtime.block_on(async { JournalWriter::<Opaque>::spawn(journal, self.writer_config()) });
         let appender = writer.appender();
         let mut raw = RawLog::create(&dir.join("raw.log"))?;
