@@ -256,6 +256,40 @@ fn a_reader_that_goes_away_ends_the_output_quietly() {
 }
 
 #[test]
+fn bench_replay_measures_each_round_in_a_fresh_process_and_reports_the_median() {
+    let args = ["bench", "replay", "--events", "2000", "--snapshot-events", "0", "--rounds", "3", "--format", "json"];
+    let output = Command::new(env!("CARGO_BIN_EXE_blotter")).args(args).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let mut rounds: Vec<f64> =
+        report["replay_eps_rounds"].as_array().unwrap().iter().map(|eps| eps.as_f64().unwrap()).collect();
+    assert_eq!(rounds.len(), 3, "{report}");
+    rounds.sort_by(f64::total_cmp);
+    assert_eq!(report["replay_eps"].as_f64(), Some(rounds[1]), "the median round: {report}");
+    assert!(report["orders"].as_u64().unwrap() > 0, "{report}");
+
+    // A round on its own: the figures the bench reads back.
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("j");
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/6e_limit_and_market.toml");
+    assert_eq!(blotter(&["run", scenario.to_str().unwrap()], &journal).code, 0);
+    let round = Command::new(env!("CARGO_BIN_EXE_blotter"))
+        .args(["__replay-round", "--events", "296", "--journal"])
+        .arg(&journal)
+        .output()
+        .unwrap();
+    let figures: serde_json::Value = serde_json::from_slice(&round.stdout).unwrap();
+    assert!(figures["secs"].as_f64().unwrap() > 0.0 && figures["orders"].as_u64() == Some(7), "{figures}");
+    let wrong = Command::new(env!("CARGO_BIN_EXE_blotter"))
+        .args(["__replay-round", "--events", "297", "--journal"])
+        .arg(&journal)
+        .output()
+        .unwrap();
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("replayed 296 of 297 events"));
+}
+
+#[test]
 fn a_bench_journal_is_verified_but_not_read_as_events() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bench");

@@ -3,10 +3,11 @@
 //! large journal, load the newest views checkpoint, fold the tail, ready).
 
 use std::ops::ControlFlow;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use serde::Serialize;
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
 
 use super::cpu::ProcessUsage;
 use super::stages::{self, StageCosts};
@@ -25,19 +26,75 @@ pub struct ReplayBench {
     pub tail_events: u64,
     /// Orders in flight at once in the synthetic lifecycles.
     pub concurrency: usize,
+    /// Replays from genesis measured; the median counts.
+    pub rounds: usize,
+    /// Where each of those replays runs.
+    pub round_in: RoundIn,
+}
+
+/// Where a measured replay from genesis runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RoundIn {
+    /// In this process: rounds after the first reuse memory the one before freed, so they
+    /// are faster than a user's replay in a fresh process (tests, which have no binary).
+    ThisProcess,
+    /// Each in a fresh process of this binary (`blotter __replay-round`), as cold as a
+    /// user's `blotter replay`: its page faults, empty caches and allocator included.
+    FreshProcess(PathBuf),
 }
 
 impl Default for ReplayBench {
     fn default() -> Self {
-        ReplayBench { events: 1_000_000, snapshot_events: 10_000_000, tail_events: 10_000, concurrency: 64 }
+        ReplayBench {
+            events: 1_000_000,
+            snapshot_events: 10_000_000,
+            tail_events: 10_000,
+            concurrency: 64,
+            rounds: 3,
+            round_in: RoundIn::ThisProcess,
+        }
     }
+}
+
+/// One measured replay from genesis.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct RoundFigures {
+    pub secs: f64,
+    /// CPU time of every thread, and its kernel part, in ns.
+    pub cpu_ns: u64,
+    pub sys_ns: u64,
+    pub minor_faults: u64,
+    pub orders: usize,
+}
+
+/// Replays the journal at `dir` from genesis into every view, measured: one round of `bench
+/// replay` (what `blotter __replay-round` runs and prints). The journal must hold `events`.
+pub fn replay_round(dir: &Path, events: u64) -> anyhow::Result<RoundFigures> {
+    let journal = Journal::open(dir, &OpenOptions { check: OpenCheck::Tail, ..OpenOptions::default() })?;
+    let (start, usage) = (Instant::now(), ProcessUsage::now());
+    let full = replay::replay(&journal, Until::Head)?;
+    let secs = start.elapsed().as_secs_f64();
+    let used = ProcessUsage::used_since(usage);
+    anyhow::ensure!(full.folded == events, "replayed {} of {events} events", full.folded);
+    let nanos = |d: std::time::Duration| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
+    Ok(RoundFigures {
+        secs,
+        cpu_ns: nanos(used.cpu),
+        sys_ns: nanos(used.system),
+        minor_faults: used.minor_faults,
+        orders: full.views.oms.len(),
+    })
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ReplayBenchReport {
     pub events: u64,
     pub orders: usize,
+    /// The median of `replay_eps_rounds`; the CPU figures below are that round's.
     pub replay_eps: f64,
+    /// Every measured replay from genesis, in the order run (each in a fresh process of
+    /// the binary when run from the command line).
+    pub replay_eps_rounds: Vec<f64>,
     /// CPU time (every thread: reading, verifying, decoding, folding) per replayed event, in
     /// ns: what the replay costs, which the machine's noise moves less than `replay_eps`.
     /// On `n` cores a replay can go no faster than `n × 1e9 / replay_cpu_ns` events/s.
@@ -81,14 +138,10 @@ impl ReplayBench {
 
         let small = scratch.path().join("replay");
         build(&small, self.events, 0, self.concurrency)?;
+        let rounds = (0..self.rounds.max(1)).map(|_| self.round(&small)).collect::<anyhow::Result<Vec<_>>>()?;
+        let replay_eps_rounds: Vec<f64> = rounds.iter().map(|round| self.events as f64 / round.secs).collect();
+        let median = median_round(&rounds);
         let journal = Journal::open(&small, &OpenOptions { check: OpenCheck::Tail, ..OpenOptions::default() })?;
-        let (start, usage) = (Instant::now(), ProcessUsage::now());
-        let full = replay::replay(&journal, Until::Head)?;
-        let replay_secs = start.elapsed().as_secs_f64();
-        let replay_usage = ProcessUsage::used_since(usage);
-        anyhow::ensure!(full.folded == self.events, "replayed {} of {} events", full.folded, self.events);
-        let orders = full.views.oms.len();
-        drop(full);
         let (start, usage) = (Instant::now(), ProcessUsage::now());
         let decoded = decode_only(&journal)?;
         let decode_secs = start.elapsed().as_secs_f64();
@@ -110,12 +163,13 @@ impl ReplayBench {
 
         Ok(ReplayBenchReport {
             events: self.events,
-            orders,
-            replay_eps: self.events as f64 / replay_secs,
-            replay_cpu_ns: replay_usage.cpu.as_nanos() as f64 / self.events as f64,
-            replay_sys_ns: replay_usage.system.as_nanos() as f64 / self.events as f64,
-            replay_cores: replay_usage.cpu.as_secs_f64() / replay_secs,
-            replay_page_faults: replay_usage.minor_faults,
+            orders: median.orders,
+            replay_eps: self.events as f64 / median.secs,
+            replay_eps_rounds,
+            replay_cpu_ns: median.cpu_ns as f64 / self.events as f64,
+            replay_sys_ns: median.sys_ns as f64 / self.events as f64,
+            replay_cores: median.cpu_ns as f64 / 1e9 / median.secs,
+            replay_page_faults: median.minor_faults,
             decode_eps: self.events as f64 / decode_secs,
             decode_cpu_ns: decode_usage.cpu.as_nanos() as f64 / self.events as f64,
             stages,
@@ -129,10 +183,34 @@ impl ReplayBench {
     }
 }
 
+impl ReplayBench {
+    /// One measured replay from genesis of the journal at `dir`.
+    fn round(&self, dir: &Path) -> anyhow::Result<RoundFigures> {
+        let RoundIn::FreshProcess(binary) = &self.round_in else { return replay_round(dir, self.events) };
+        let output = std::process::Command::new(binary)
+            .arg("__replay-round")
+            .arg("--journal")
+            .arg(dir)
+            .args(["--events", &self.events.to_string()])
+            .output()
+            .with_context(|| format!("running {} __replay-round", binary.display()))?;
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        anyhow::ensure!(output.status.success(), "a replay round failed ({}): {}", output.status, stderr.trim());
+        serde_json::from_slice(&output.stdout).context("reading a replay round's figures")
+    }
+}
+
+/// The round with the median time (the slower middle one of an even count).
+fn median_round(rounds: &[RoundFigures]) -> RoundFigures {
+    let mut sorted = rounds.to_vec();
+    sorted.sort_by(|a, b| a.secs.total_cmp(&b.secs));
+    sorted[sorted.len() / 2]
+}
+
 impl ReplayBenchReport {
     pub fn table(&self) -> String {
         let table = format!(
-            "replay       {:>12.0} events/s  ({} events, {} orders, from genesis)\n\
+            "replay       {:>12.0} events/s  ({} events, {} orders, from genesis; median of {})\n\
              replay cpu   {:>12.0} ns/event  ({:.0} in the kernel; {:.2} cores busy, {} page faults)\n\
              decode only  {:>12.0} events/s  (baseline: read, verify, decode; no views; links hashed: {})\n\
              decode cpu   {:>12.0} ns/event\n\
@@ -140,6 +218,7 @@ impl ReplayBenchReport {
             self.replay_eps,
             self.events,
             self.orders,
+            rounds_text(&self.replay_eps_rounds),
             self.replay_cpu_ns,
             self.replay_sys_ns,
             self.replay_cores,
@@ -163,6 +242,11 @@ impl ReplayBenchReport {
                 self.snapshot_open_ms, self.snapshot_events, self.snapshot_bytes, self.tail_events, self.full_open_ms,
             )
     }
+}
+
+/// `3.41M, 3.52M, 2.95M`: each round's events/s, in the order run.
+fn rounds_text(rounds: &[f64]) -> String {
+    rounds.iter().map(|eps| format!("{:.2}M", eps / 1e6)).collect::<Vec<_>>().join(", ")
 }
 
 /// Writes `events` synthetic lifecycle events into a new journal at `dir`; when `tail > 0`,
@@ -225,6 +309,10 @@ mod tests {
         let bench = ReplayBench { events: 3000, snapshot_events: 0, ..ReplayBench::default() };
         let report = bench.run().unwrap();
         assert_eq!(report.events, 3000);
+        assert_eq!(report.replay_eps_rounds.len(), 3, "{report:?}");
+        let mut sorted = report.replay_eps_rounds.clone();
+        sorted.sort_by(f64::total_cmp);
+        assert_eq!(report.replay_eps, sorted[1], "the median round");
         assert!(report.orders > 0 && report.replay_eps > 0.0 && report.decode_eps > 0.0, "{report:?}");
         if ProcessUsage::now().is_some() {
             assert!(report.replay_cpu_ns > 0.0 && report.decode_cpu_ns > 0.0, "{report:?}");

@@ -3,10 +3,12 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context;
+
 use crate::bench::engine::EngineBench;
 use crate::bench::journal::JournalBench;
 use crate::bench::recovery::RecoveryBench;
-use crate::bench::replay::ReplayBench;
+use crate::bench::replay::{ReplayBench, RoundIn};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -91,6 +93,9 @@ pub enum Bench {
         /// Events after the checkpoint, folded at open.
         #[arg(long, default_value_t = 10_000)]
         tail_events: u64,
+        /// Replays from genesis, each in a fresh process; `replay_eps` is their median.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
@@ -132,11 +137,14 @@ pub fn run(bench: &Bench) -> anyhow::Result<ExitCode> {
             let report = bench.run()?;
             print_report(*format, &report.table(), &report)?;
         }
-        Bench::Replay { events, snapshot_events, tail_events, format } => {
+        Bench::Replay { events, snapshot_events, tail_events, rounds, format } => {
+            let binary = std::env::current_exe().context("finding this binary to run replay rounds in")?;
             let bench = ReplayBench {
                 events: *events,
                 snapshot_events: *snapshot_events,
                 tail_events: *tail_events,
+                rounds: *rounds,
+                round_in: RoundIn::FreshProcess(binary),
                 ..ReplayBench::default()
             };
             let report = bench.run()?;

@@ -12,6 +12,7 @@ mod operate;
 mod out;
 mod reconcile;
 mod replay;
+mod replay_round;
 mod run;
 mod verify;
 
@@ -75,6 +76,9 @@ enum Command {
     /// Test support: append forever, printing every acknowledged seq (crash tests).
     #[command(name = "__crash-writer", hide = true)]
     CrashWriter(crash_writer::Args),
+    /// Benchmark support: one measured replay from genesis, its figures as JSON.
+    #[command(name = "__replay-round", hide = true)]
+    ReplayRound(replay_round::Args),
 }
 
 /// Journal location shared by subcommands.
@@ -102,6 +106,7 @@ pub fn main() -> ExitCode {
         Command::Import(args) => import::run(&args),
         Command::Bench(bench) => bench::run(&bench),
         Command::CrashWriter(args) => crash_writer::run(&args),
+        Command::ReplayRound(args) => replay_round::run(&args),
     };
     match result {
         Ok(code) => code,
