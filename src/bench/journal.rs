@@ -72,7 +72,7 @@ pub struct JournalBenchReport {
     pub flushes: u64,
     pub flush_p99_us: u64,
     pub flush_max_us: u64,
-    /// CPU by thread group in the latency phase, in cores (Linux; else empty).
+    /// CPU by thread group in the journal's latency rounds, in cores (Linux; else empty).
     pub latency_cpu: BTreeMap<String, CoreUse>,
     pub replay_eps: f64,
     /// How verification hashed the chain's links on this CPU: `avx512`, `avx2` or `scalar`.
@@ -220,17 +220,29 @@ impl JournalBench {
         let total = self.latency_events.min(self.events.max(1));
         let mut journal_acks = Latencies::with_capacity(total as usize);
         let mut raw_acks = Latencies::with_capacity(total as usize);
-        let threads = ThreadTimes::now();
-        let start = Instant::now();
+        // CPU seconds by thread group over the journal's rounds, and their wall time.
+        let (mut cpu_seconds, mut journal_wall) = (BTreeMap::<String, CoreUse>::new(), Duration::ZERO);
         let per_round = total.div_ceil(self.rounds.max(1));
         let mut from = 0;
         while from < total {
             let to = (from + per_round).min(total);
+            let (threads, start) = (ThreadTimes::now(), Instant::now());
             self.offer_to_journal(runtime, &appender, from..to, &mut journal_acks)?;
+            let wall = start.elapsed();
+            for (group, used) in ThreadTimes::now().since(&threads, wall) {
+                let seconds = cpu_seconds.entry(group).or_default();
+                seconds.busy += used.busy * wall.as_secs_f64();
+                seconds.waiting += used.waiting * wall.as_secs_f64();
+            }
+            journal_wall += wall;
             self.offer_to_raw(&mut raw, from..to, &mut raw_acks)?;
             from = to;
         }
-        let cpu = ThreadTimes::now().since(&threads, start.elapsed());
+        let wall = journal_wall.as_secs_f64().max(f64::MIN_POSITIVE);
+        let cpu = cpu_seconds
+            .into_iter()
+            .map(|(group, seconds)| (group, CoreUse { busy: seconds.busy / wall, waiting: seconds.waiting / wall }))
+            .collect();
         let flushes = writer.flush_times();
         drop(appender);
         runtime.block_on(writer.close())?;
