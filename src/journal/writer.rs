@@ -5,14 +5,16 @@
 //!
 //! ```text
 //! producers ──(bounded)──► encoder thread ──(bounded, FLUSH_QUEUE)──► flusher thread ──► acks
-//!                          take ≤ max_batch,                           write block + head
+//!                          take ≤ max_batch,                           write each block + head
 //!                          assign seqs, ids, hashes,                   (atomic), flush, witness,
-//!                          seal the block (CPU only)                   complete acks, publish head
+//!                          seal blocks (CPU only)                      complete acks, publish head
 //! ```
 //!
 //! While one flush runs, what arrives is encoded and queued. Only the flusher touches sled,
-//! so writes and flushes never contend. Batches queued behind a flush are joined into as
-//! few blocks as `max_batch` and [`INLINE_BLOCK_BYTES`] allow and made durable by one flush.
+//! so writes and flushes never contend. The encoder cuts what it took into blocks of at most
+//! [`INLINE_BLOCK_BYTES`] between requests (larger ones sled would write to unsynced blob
+//! files); blocks queued behind a flush are joined into as few as `max_batch` and that bound
+//! allow and made durable by one flush.
 //! Nothing is acknowledged before the flush covering it returns. If a write or flush fails,
 //! every waiting producer gets the error and the journal refuses every later append
 //! (fail-stop): nothing is dropped silently, nothing unflushed is acknowledged.
