@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use blotter::domain::ClientOrderId;
 use blotter::event::synthetic::Lifecycles;
 use blotter::event::{Event, OrderSubmitted};
-use blotter::journal::{Draft, Genesis, Journal, OpenCheck, OpenOptions};
+use blotter::journal::{Draft, Genesis, Journal, OpenOptions};
 use blotter::render::views::{Selection, View};
 use blotter::render::{self, rfc3339};
 use blotter::replay::{Until, checkpoint, replay, replay_with_reports};
@@ -37,7 +37,7 @@ fn journal() -> (tempfile::TempDir, PathBuf, Vec<Draft<Event>>) {
 
 /// Opens the journal in this process, runs `f`, and closes it again (one process at a time).
 fn with_journal<T>(path: &Path, f: impl FnOnce(&Journal) -> T) -> T {
-    let journal = Journal::open(path, &OpenOptions { check: OpenCheck::Tail, ..Default::default() }).unwrap();
+    let journal = Journal::open(path, &OpenOptions::tail_checked()).unwrap();
     f(&journal)
 }
 

@@ -13,7 +13,7 @@ use tokio::runtime::Runtime;
 use super::cpu::{self, CoreUse, ThreadTimes};
 use super::latency::Latencies;
 use crate::journal::{
-    Ack, Appender, Batch, Draft, FlushSummary, Genesis, Head, Journal, JournalError, JournalWriter, Opaque, OpenCheck,
+    Ack, Appender, Batch, Draft, FlushSummary, Genesis, Head, Journal, JournalError, JournalWriter, Opaque,
     OpenOptions, WriterConfig, bytes_on_disk,
 };
 
@@ -196,7 +196,7 @@ impl JournalBench {
 
     /// Reads every record back with full verification (CRC, seq, chain) and decodes it.
     fn replay_phase(&self, dir: &Path) -> anyhow::Result<Duration> {
-        let journal = Journal::open(dir, &OpenOptions { check: OpenCheck::Tail, ..Default::default() })?;
+        let journal = Journal::open(dir, &OpenOptions::tail_checked())?;
         let start = Instant::now();
         let mut count = 0u64;
         journal.reader().for_each(1, u64::MAX, |record| {

@@ -19,7 +19,7 @@ use super::market_order;
 use crate::broker::Timed;
 use crate::broker::paper::{PaperConfig, PaperVenue};
 use crate::event::{EngineConfig, MarketBar, SessionStarted};
-use crate::journal::{Genesis, Journal, OpenCheck, OpenOptions};
+use crate::journal::{Genesis, Journal, OpenOptions};
 use crate::market::{BarSource, SeekError};
 use crate::runner::{RunOptions, RunOutcome, RunPlan, RunnerError, on_the_runtime, run};
 
@@ -59,7 +59,7 @@ impl RecoveryBench {
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
         let build = Instant::now();
         let head = if crate::journal::Layout::new(&dir).exists() {
-            Journal::open(&dir, &OpenOptions { check: OpenCheck::Tail, ..Default::default() })?.head()
+            Journal::open(&dir, &OpenOptions::tail_checked())?.head()
         } else {
             let journal = Journal::create(&dir, &Genesis::new(Some(1)), &OpenOptions::default())?;
             // Stop just before the next snapshot would be due: the worst case, a full
@@ -73,7 +73,7 @@ impl RecoveryBench {
         let build_s = build.elapsed().as_secs_f64();
 
         let start = Instant::now();
-        let journal = Journal::open(&dir, &OpenOptions { check: OpenCheck::Tail, ..Default::default() })?;
+        let journal = Journal::open(&dir, &OpenOptions::tail_checked())?;
         let open_ms = start.elapsed().as_secs_f64() * 1e3;
         let options = RunOptions { stop_at_seq: Some(head.seq), ..Default::default() };
         let recovered = self.simulate(&runtime, journal, options)?;

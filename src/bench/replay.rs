@@ -13,7 +13,7 @@ use super::cpu::ProcessUsage;
 use super::stages::{self, StageCosts};
 use crate::event::Event;
 use crate::event::synthetic::Lifecycles;
-use crate::journal::{Genesis, Journal, OpenCheck, OpenOptions};
+use crate::journal::{Genesis, Journal, OpenOptions};
 use crate::replay::{self, Until, checkpoint};
 
 #[derive(Debug, Clone)]
@@ -70,7 +70,7 @@ pub struct RoundFigures {
 /// Replays the journal at `dir` from genesis into every view, measured: one round of `bench
 /// replay` (what `blotter __replay-round` runs and prints). The journal must hold `events`.
 pub fn replay_round(dir: &Path, events: u64) -> anyhow::Result<RoundFigures> {
-    let journal = Journal::open(dir, &OpenOptions { check: OpenCheck::Tail, ..OpenOptions::default() })?;
+    let journal = Journal::open(dir, &OpenOptions::tail_checked())?;
     let (start, usage) = (Instant::now(), ProcessUsage::now());
     let full = replay::replay(&journal, Until::Head)?;
     let secs = start.elapsed().as_secs_f64();
@@ -141,7 +141,7 @@ impl ReplayBench {
         let rounds = (0..self.rounds.max(1)).map(|_| self.round(&small)).collect::<anyhow::Result<Vec<_>>>()?;
         let replay_eps_rounds: Vec<f64> = rounds.iter().map(|round| self.events as f64 / round.secs).collect();
         let median = median_round(&rounds);
-        let journal = Journal::open(&small, &OpenOptions { check: OpenCheck::Tail, ..OpenOptions::default() })?;
+        let journal = Journal::open(&small, &OpenOptions::tail_checked())?;
         let (start, usage) = (Instant::now(), ProcessUsage::now());
         let decoded = decode_only(&journal)?;
         let decode_secs = start.elapsed().as_secs_f64();
@@ -277,7 +277,7 @@ fn build(dir: &Path, events: u64, tail: u64, concurrency: usize) -> anyhow::Resu
 /// without the checkpoint. Returns the time taken and the checkpoint used.
 fn open_ms(dir: &Path, from_checkpoint: bool) -> anyhow::Result<(f64, Option<u64>)> {
     let start = Instant::now();
-    let journal = Journal::open(dir, &OpenOptions { check: OpenCheck::Tail, ..OpenOptions::default() })?;
+    let journal = Journal::open(dir, &OpenOptions::tail_checked())?;
     let state = if from_checkpoint {
         replay::replay_from_snapshot(&journal, Until::Head)?
     } else {

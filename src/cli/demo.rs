@@ -11,7 +11,7 @@ use anyhow::{Context, bail};
 use super::JournalArg;
 use super::out::outln;
 use crate::engine::rerun;
-use crate::journal::{Journal, Layout, OpenCheck, OpenOptions};
+use crate::journal::{Journal, Layout, OpenOptions};
 use crate::render::views::{Selection, View, write_table};
 use crate::replay::{Until, replay_from_snapshot};
 use crate::runner::{RunSummary, genesis};
@@ -59,7 +59,7 @@ fn replace_previous_demo(dir: &Path) -> anyhow::Result<()> {
         return Ok(());
     }
     let origin = {
-        let journal = Journal::open(dir, &OpenOptions { check: OpenCheck::Tail, ..Default::default() })
+        let journal = Journal::open(dir, &OpenOptions::tail_checked())
             .with_context(|| format!("a journal exists at {} and cannot be opened", dir.display()))?;
         journal.genesis().metadata.get("origin").cloned()
     };

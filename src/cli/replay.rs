@@ -11,7 +11,7 @@ use anyhow::Context;
 
 use super::JournalArg;
 use super::out::errln;
-use crate::journal::{Journal, OpenCheck, OpenOptions};
+use crate::journal::{Journal, OpenOptions};
 use crate::render::views::{self, Selection, View};
 use crate::replay::{ReplayError, Until, replay_from_snapshot, replay_with_reports};
 
@@ -109,7 +109,7 @@ fn parse_time(text: &str) -> Result<i64, String> {
 
 /// Opens a journal for reading: the cheap tail check; a replay verifies what it reads.
 pub(super) fn open(dir: &Path) -> anyhow::Result<Journal> {
-    let journal = Journal::open(dir, &OpenOptions { check: OpenCheck::Tail, ..Default::default() })
+    let journal = Journal::open(dir, &OpenOptions::tail_checked())
         .with_context(|| format!("cannot open journal {}", dir.display()))?;
     super::events_journal(journal)
 }

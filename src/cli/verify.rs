@@ -9,7 +9,7 @@ use anyhow::Context;
 use super::JournalArg;
 use super::out::outln;
 use crate::engine::{RerunError, rerun};
-use crate::journal::{Journal, OpenCheck, OpenOptions};
+use crate::journal::{Journal, OpenOptions};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -24,7 +24,7 @@ pub struct Args {
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let dir = &args.journal.journal;
     // Open with the cheap tail check, then scan everything once (verify() is the full scan).
-    let journal = Journal::open(dir, &OpenOptions { check: OpenCheck::Tail, ..Default::default() })
+    let journal = Journal::open(dir, &OpenOptions::tail_checked())
         .with_context(|| format!("cannot verify journal {}", dir.display()))?;
     let report = journal.verify().with_context(|| format!("journal {} failed verification", dir.display()))?;
     outln!("ok: {} events, head {}", report.events, report.head.hash)?;

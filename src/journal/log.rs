@@ -51,6 +51,14 @@ pub struct OpenOptions {
     pub check: OpenCheck,
 }
 
+impl OpenOptions {
+    /// The default store, checking only the tail at open: what a reader uses, since reading
+    /// verifies every block it reads.
+    pub fn tail_checked() -> OpenOptions {
+        OpenOptions { check: OpenCheck::Tail, ..OpenOptions::default() }
+    }
+}
+
 /// A record the journal has made durable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Committed {

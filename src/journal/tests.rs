@@ -482,7 +482,7 @@ fn segments_roll_by_size_and_read_verify_and_reopen_as_one_journal() {
     assert_eq!(tail, (50..=120).collect::<Vec<_>>());
     drop((reader, journal));
     // A reopen opens only the newest segment; reading and verifying open the others.
-    let journal = Journal::open(dir.path(), &OpenOptions { check: OpenCheck::Tail, ..Default::default() }).unwrap();
+    let journal = Journal::open(dir.path(), &OpenOptions::tail_checked()).unwrap();
     assert_eq!(journal.head(), head);
     assert_eq!(all(&journal).len(), 210);
     assert_eq!(all(&journal)[99].payload, draft(100).payload);

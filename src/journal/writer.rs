@@ -293,14 +293,11 @@ fn prepare<P: Payload>(journal: &mut Journal, requests: Vec<Request<P>>) -> Pend
         };
         acks.push((ack, result));
         if batch.byte_len() > INLINE_BLOCK_BYTES && sealed.is_ok() {
-            // Full: seal what came before this entry, or the entry too if it came alone.
+            // Full: seal what came before this entry, or the entry too if it came alone (then
+            // the next batch starts from the head the sealed block ends at).
             let rest = batch.split_off(mark);
-            let full = std::mem::replace(&mut batch, rest.unwrap_or_else(|| journal.batch()));
-            sealed = seal(journal, full, &mut blocks);
-            if batch.is_empty() {
-                // The placeholder: start again from the head the sealed block ends at.
-                batch = journal.batch();
-            }
+            sealed = seal(journal, batch, &mut blocks);
+            batch = rest.unwrap_or_else(|| journal.batch());
         }
     }
     sealed = sealed.and_then(|()| seal(journal, batch, &mut blocks));
