@@ -13,7 +13,7 @@ use super::cpu::ProcessUsage;
 use super::stages::{self, StageCosts};
 use crate::event::Event;
 use crate::event::synthetic::Lifecycles;
-use crate::journal::{Genesis, Journal, OpenOptions};
+use crate::journal::{Envelopes, Genesis, Journal, OpenOptions};
 use crate::replay::{self, Until, checkpoint};
 
 #[derive(Debug, Clone)]
@@ -292,8 +292,8 @@ fn open_ms(dir: &Path, from_checkpoint: bool) -> anyhow::Result<(f64, Option<u64
 /// as replay): the floor under replay.
 fn decode_only(journal: &Journal) -> anyhow::Result<u64> {
     let mut count = 0;
-    journal.reader().decoded::<Event>(1, u64::MAX)?.try_for_each_record(|record| {
-        std::hint::black_box(record);
+    journal.reader().decoded::<Event>(1, u64::MAX, Envelopes::Skip)?.try_for_each_record(|decoded| {
+        std::hint::black_box(decoded.record);
         count += 1;
         Ok::<_, anyhow::Error>(ControlFlow::Continue(()))
     })?;

@@ -9,7 +9,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::event::Event;
-use crate::journal::{DecodedBlock, Journal, Record, VerifiedBlock};
+use crate::journal::{DecodedBlock, Envelopes, Journal, Stamped, VerifiedBlock};
 use crate::projection::Views;
 
 /// Records the stages run over: the journal's first ones, at most this many. All of `bench
@@ -61,7 +61,7 @@ pub fn measure(journal: &Journal) -> anyhow::Result<StageCosts> {
     let fold_ns = fastest(events, || {
         let mut views = Views::new();
         for record in &records {
-            views.apply(&record.envelope, &record.payload)?;
+            views.apply(record.stamp, &record.payload)?;
         }
         Ok(views)
     })?;
@@ -70,11 +70,11 @@ pub fn measure(journal: &Journal) -> anyhow::Result<StageCosts> {
 
 /// Decodes the records of `block` up to `upto` into `decoded`, or says which did not decode.
 fn decode(decoded: &mut DecodedBlock<Event>, block: &VerifiedBlock, upto: u64) -> anyhow::Result<()> {
-    decoded.fill(block, 1..=upto);
+    decoded.fill(block, 1..=upto, Envelopes::Skip);
     decoded.error.take().map_or(Ok(()), |error| Err(error.into()))
 }
 
-fn decode_all(blocks: &[VerifiedBlock], upto: u64) -> anyhow::Result<Vec<Record<Event>>> {
+fn decode_all(blocks: &[VerifiedBlock], upto: u64) -> anyhow::Result<Vec<Stamped<Event>>> {
     let mut all = Vec::new();
     let mut decoded = DecodedBlock::<Event>::default();
     for block in blocks {

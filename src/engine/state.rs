@@ -82,7 +82,7 @@ impl EngineState {
 
     /// Folds one journaled record. The views refuse invalid events (then nothing changes).
     pub fn apply(&mut self, env: &Envelope, event: &Event) -> Result<(), InvariantViolation> {
-        self.views.apply(env, event)?;
+        self.views.apply(env.stamp(), event)?;
         self.clock_ns = env.ts_ns;
         match event {
             Event::SessionStarted(session) => self.session = Some(session.clone()),

@@ -389,7 +389,7 @@ proptest! {
         let mut views = state.views.clone();
         for (env, event) in &records {
             state.apply(env, event).unwrap();
-            views.apply(env, event).unwrap();
+            views.apply(env.stamp(), event).unwrap();
         }
         prop_assert_eq!(&a.state().views, &views);
         prop_assert_eq!(a.state(), &state);

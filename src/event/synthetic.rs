@@ -216,7 +216,7 @@ mod tests {
                 causation_id: None,
                 schema_version: 1,
             };
-            views.apply(&env, &draft.payload).unwrap_or_else(|e| panic!("{e}"));
+            views.apply(env.stamp(), &draft.payload).unwrap_or_else(|e| panic!("{e}"));
         }
         let oms = &views.oms;
         let flagged = |f: fn(&crate::projection::OrderView) -> bool| oms.iter().filter(|o| f(o)).count();

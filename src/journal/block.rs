@@ -12,7 +12,7 @@ use std::mem::MaybeUninit;
 
 use super::chain::ChainHash;
 use super::codec;
-use super::envelope::{DecodeInPlace, Envelope, Payload, Record};
+use super::envelope::{DecodeInPlace, Envelope, Payload, Record, Stamped};
 use super::error::{Corruption, CorruptionKind, Location};
 use super::frame::{self, FrameError, FrameRef};
 use super::links::{self, Link};
@@ -215,38 +215,43 @@ impl<'a> RecordRef<'a> {
         Corruption::new(Location::Seq(self.seq), CorruptionKind::Undecodable(why))
     }
 
-    /// Decodes the record into `out` in place ([`DecodeInPlace`]), refusing a newer schema
-    /// ([`RecordRef::split_for`]). On `Ok`, `out` holds the whole record; on an error it
-    /// holds nothing (nothing to drop).
+    /// Decodes the record's stamp and payload into `out` in place ([`DecodeInPlace`]), and
+    /// its whole envelope into `envelope` if given, refusing a newer schema
+    /// ([`RecordRef::split_for`]). On `Ok`, `out` (and `envelope`) hold the record; on an
+    /// error they hold nothing (nothing to drop).
     #[inline]
-    pub fn decode_into<P: DecodeInPlace>(&self, out: &mut MaybeUninit<Record<P>>) -> Result<(), Corruption> {
+    pub fn decode_stamped_into<P: DecodeInPlace>(
+        &self,
+        out: &mut MaybeUninit<Stamped<P>>,
+        mut envelope: Option<&mut MaybeUninit<Envelope>>,
+    ) -> Result<(), Corruption> {
+        let head = match envelope.as_deref_mut() {
+            None => codec::decode_stamp(self.body),
+            Some(slot) => codec::decode_envelope_into(self.body, slot).map(|payload| {
+                // SAFETY: `decode_envelope_into` returned `Ok`, so the envelope is written.
+                let envelope = unsafe { slot.assume_init_ref() };
+                (envelope.stamp(), envelope.schema_version, payload)
+            }),
+        };
+        let (stamp, schema_version, payload) = head.map_err(|e| self.undecodable(e.to_string()))?;
         let out = out.as_mut_ptr();
-        // SAFETY: pointers to the fields of the record `out` points to, valid for writes;
-        // `MaybeUninit<T>` has the layout of `T`.
-        let (envelope_slot, payload_slot) = unsafe {
-            (
-                &mut *(&raw mut (*out).envelope).cast::<MaybeUninit<Envelope>>(),
-                &mut *(&raw mut (*out).payload).cast::<MaybeUninit<P>>(),
-            )
-        };
-        let payload = match codec::decode_envelope_into(self.body, envelope_slot) {
-            Ok(payload) => payload,
-            Err(e) => return Err(self.undecodable(e.to_string())),
-        };
-        // SAFETY: `decode_envelope_into` returned `Ok`, so the envelope is written.
-        let envelope = unsafe { envelope_slot.assume_init_ref() };
-        let refused = match envelope.schema_version > P::SCHEMA_VERSION {
-            true => Some(self.newer_schema::<P>(envelope.schema_version)),
+        // SAFETY: a pointer to the payload field of the record `out` points to, valid for
+        // writes; `MaybeUninit<T>` has the layout of `T`.
+        let payload_slot = unsafe { &mut *(&raw mut (*out).payload).cast::<MaybeUninit<P>>() };
+        let refused = match schema_version > P::SCHEMA_VERSION {
+            true => Some(self.newer_schema::<P>(schema_version)),
             false => P::decode_wire_into(payload, payload_slot).err().map(|e| self.undecodable(e)),
         };
         if let Some(refused) = refused {
-            // SAFETY: written above and not yet part of a whole record; dropped once.
-            unsafe { envelope_slot.assume_init_drop() };
+            if let Some(slot) = envelope {
+                // SAFETY: written above and not yet part of a whole record; dropped once.
+                unsafe { slot.assume_init_drop() };
+            }
             return Err(refused);
         }
-        // SAFETY: the record's last field. With the envelope and the payload (written, by
-        // `DecodeInPlace`'s contract) the record is whole.
-        unsafe { (&raw mut (*out).hash).write(self.hash) };
+        // SAFETY: the record's last field. With the payload (written, by `DecodeInPlace`'s
+        // contract) the record is whole.
+        unsafe { (&raw mut (*out).stamp).write(stamp) };
         Ok(())
     }
 

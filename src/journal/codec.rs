@@ -11,7 +11,7 @@ use std::mem::MaybeUninit;
 use bincode::config::{Configuration, Limit, LittleEndian, Varint};
 use serde::{Serialize, de::DeserializeOwned};
 
-use super::envelope::{Envelope, Payload};
+use super::envelope::{Envelope, Payload, Stamp};
 use super::envelope_wire;
 use super::error::{JournalError, Result};
 use super::wire::{WireError, WireReader, WireWriter};
@@ -104,6 +104,15 @@ pub fn decode_envelope_into<'a>(body: &'a [u8], out: &mut MaybeUninit<Envelope>)
     let mut reader = WireReader::new(body);
     envelope_wire::read_envelope_into(&mut reader, out)?;
     Ok(&body[reader.position()..])
+}
+
+/// A record body's stamp and schema version ([`envelope_wire::read_stamp`]), then the
+/// payload's bytes.
+#[inline]
+pub fn decode_stamp(body: &[u8]) -> Result<(Stamp, u16, &[u8]), WireError> {
+    let mut reader = WireReader::new(body);
+    let (stamp, schema_version) = envelope_wire::read_stamp(&mut reader)?;
+    Ok((stamp, schema_version, &body[reader.position()..]))
 }
 
 /// Reads only the leading seq of a record's body (the envelope's first field).

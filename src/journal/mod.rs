@@ -34,7 +34,9 @@ mod writer;
 pub use block::RecordRef;
 pub use chain::ChainHash;
 pub use codec::{MAX_RECORD_BYTES, decode_exact, decode_prefix, encode_into, encode_record};
-pub use envelope::{DecodeInPlace, Draft, Envelope, Opaque, Payload, Record, event_id, seq_of_event_id};
+pub use envelope::{
+    DecodeInPlace, Draft, Envelope, Opaque, Payload, Record, Stamp, Stamped, event_id, seq_of_event_id,
+};
 pub use error::{Corruption, CorruptionKind, JournalError, Location, Result};
 pub use flush_times::{FlushSummary, FlushTimes};
 pub use follow::Follower;
@@ -44,7 +46,7 @@ pub use head::Head;
 pub use layout::{Layout, bytes_on_disk};
 pub use links::link_hashing;
 pub use log::{Batch, Committed, INLINE_BLOCK_BYTES, Journal, MAX_BLOCK_BYTES, OpenCheck, OpenOptions, default_dir};
-pub use reader::{Decoded, DecodedBlock, Reader, Records, VerifiedBlock};
+pub use reader::{Decoded, DecodedBlock, DecodedRef, Envelopes, Reader, Records, VerifiedBlock};
 pub use snapshot::{Snapshot, SnapshotData, SnapshotStore};
 pub use storage::StoreOptions;
 pub use verify::VerifyReport;

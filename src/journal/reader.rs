@@ -13,7 +13,7 @@ use std::sync::Arc;
 use super::block::{self, BlockHeader, RecordRef};
 use super::chain::ChainHash;
 use super::chunks::StoreBlocks;
-use super::envelope::{DecodeInPlace, Payload, Record};
+use super::envelope::{DecodeInPlace, Envelope, Payload, Record, Stamped};
 use super::error::{Corruption, CorruptionKind, JournalError, Location, Result};
 use super::head::Head;
 use super::segments::Segments;
@@ -118,11 +118,11 @@ impl Reader {
     }
 
     /// The records in `from_seq..=upto`, a verified block at a time, each decoded in place
-    /// as a `Record<P>`: a pipeline of stages, reading on one thread, verifying and decoding
-    /// on another, and the caller folding, so a replay spreads over the cores.
-    /// Links between blocks are checked here, in order. Hand each consumed block back with
-    /// [`Decoded::recycle`].
-    pub fn decoded<P: DecodeInPlace>(&self, from_seq: u64, upto: u64) -> Result<Decoded<P>> {
+    /// as a [`Stamped<P>`] (with its whole envelope too if `envelopes` says so): a pipeline
+    /// of stages, reading on one thread, verifying and decoding on another, and the caller
+    /// folding, so a replay spreads over the cores. Links between blocks are checked here,
+    /// in order. Hand each consumed block back with [`Decoded::recycle`].
+    pub fn decoded<P: DecodeInPlace>(&self, from_seq: u64, upto: u64, envelopes: Envelopes) -> Result<Decoded<P>> {
         let mut blocks = self.blocks(from_seq, upto)?;
         let (links, iter) = (blocks.links, blocks.take_inline());
         if blocks.done {
@@ -141,7 +141,7 @@ impl Reader {
                 // A block the caller is done with: its records are freed here, on the thread that
                 // allocated them (cheaper than a cross-thread free), and its buffer is reused.
                 let mut decoded = recycled.try_iter().last().unwrap_or_default();
-                decoded.fill(block, from_seq..=upto);
+                decoded.fill(block, from_seq..=upto, envelopes);
                 Ok(decoded)
             }],
         )?;
@@ -390,36 +390,93 @@ pub struct Decoded<P: DecodeInPlace> {
     recycle: Option<std::sync::mpsc::SyncSender<DecodedBlock<P>>>,
 }
 
+/// Whether [`Reader::decoded`] keeps each record's whole envelope, or only its stamp.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Envelopes {
+    /// Stamps only: what a fold reads.
+    Skip,
+    /// Every envelope too ([`DecodedBlock::envelopes`]): for audits and timelines.
+    Keep,
+}
+
 /// One verified block's records, decoded: all of them, or those before the first that did
-/// not decode and why it did not.
+/// not decode and why it did not. The record at index `i` has the hash `hashes[i]` and,
+/// when kept, the envelope `envelopes[i]`.
 #[derive(Debug)]
 pub struct DecodedBlock<P> {
-    pub records: Vec<Record<P>>,
+    pub records: Vec<Stamped<P>>,
+    /// Each record's chain hash. Apart from the records: a fold reads the last one only.
+    pub hashes: Vec<ChainHash>,
+    /// Each record's whole envelope with [`Envelopes::Keep`]; empty with `Skip`.
+    pub envelopes: Vec<Envelope>,
     /// The record after the last of `records` did not decode.
     pub error: Option<Corruption>,
 }
 
 impl<P> Default for DecodedBlock<P> {
     fn default() -> Self {
-        DecodedBlock { records: Vec::new(), error: None }
+        DecodedBlock { records: Vec::new(), hashes: Vec::new(), envelopes: Vec::new(), error: None }
     }
 }
 
 impl<P: DecodeInPlace> DecodedBlock<P> {
     /// Decodes the records of `block` whose seqs are in `seqs` in place of what this held
-    /// (its buffer reused), up to the first that does not decode, kept as the error: it is
+    /// (its buffers reused), up to the first that does not decode, kept as the error: it is
     /// reported when the caller gets there, as if decoded in its turn.
-    pub fn fill(&mut self, block: &VerifiedBlock, seqs: RangeInclusive<u64>) {
+    pub fn fill(&mut self, block: &VerifiedBlock, seqs: RangeInclusive<u64>, envelopes: Envelopes) {
         self.records.clear();
+        self.hashes.clear();
+        self.envelopes.clear();
         self.error = None;
-        self.records.reserve(block.header.count as usize);
+        let count = block.header.count as usize;
+        self.records.reserve(count);
+        self.hashes.reserve(count);
+        if envelopes == Envelopes::Keep {
+            self.envelopes.reserve(count);
+        }
         for record in block.records().filter(|record| seqs.contains(&record.seq)) {
-            if let Err(corruption) = push_decoded(&mut self.records, &record) {
+            if let Err(corruption) = self.push(&record, envelopes) {
                 self.error = Some(corruption);
                 break;
             }
         }
+        debug_assert_eq!(self.records.len(), self.hashes.len());
     }
+
+    /// Decodes `record` into the next slots, in place: no copy of the record from where it
+    /// was built (`Vec::push` would build it aside and copy it in).
+    #[inline]
+    fn push(&mut self, record: &RecordRef<'_>, envelopes: Envelopes) -> Result<(), Corruption> {
+        let len = self.records.len();
+        self.records.reserve(1);
+        let envelope = match envelopes {
+            Envelopes::Skip => None,
+            Envelopes::Keep => {
+                self.envelopes.reserve(1);
+                Some(&mut self.envelopes.spare_capacity_mut()[0])
+            }
+        };
+        record.decode_stamped_into(&mut self.records.spare_capacity_mut()[0], envelope)?;
+        // SAFETY: `reserve` made room for the slots at `len`, and `decode_stamped_into`
+        // returned `Ok`, so it wrote a whole record there (and an envelope, if asked).
+        unsafe {
+            self.records.set_len(len + 1);
+            if envelopes == Envelopes::Keep {
+                self.envelopes.set_len(len + 1);
+            }
+        }
+        self.hashes.push(record.hash);
+        Ok(())
+    }
+}
+
+/// One decoded record as [`Decoded::try_for_each_record`] hands it out.
+#[derive(Debug, Clone, Copy)]
+pub struct DecodedRef<'a, P> {
+    pub record: &'a Stamped<P>,
+    pub hash: &'a ChainHash,
+    /// With [`Envelopes::Keep`].
+    pub envelope: Option<&'a Envelope>,
 }
 
 impl<P: DecodeInPlace> Decoded<P> {
@@ -431,26 +488,33 @@ impl<P: DecodeInPlace> Decoded<P> {
         }
     }
 
-    /// Calls `f` with every record in order until it breaks or fails. A record that did not
-    /// decode is reported in its turn, after the records before it; consumed blocks are
-    /// recycled.
+    /// Calls `f` with every record in order until it breaks (the record it breaks on is not
+    /// taken) or fails. A record that did not decode is reported in its turn, after the
+    /// records before it; consumed blocks are recycled. Returns the last record taken.
     pub fn try_for_each_record<E: From<JournalError>>(
         mut self,
-        mut f: impl FnMut(&Record<P>) -> std::result::Result<ControlFlow<()>, E>,
-    ) -> std::result::Result<(), E> {
+        mut f: impl FnMut(DecodedRef<'_, P>) -> std::result::Result<ControlFlow<()>, E>,
+    ) -> std::result::Result<Option<Head>, E> {
+        let mut last = None;
         while let Some(block) = self.next() {
             let mut block = block?;
-            for record in &block.records {
-                if f(record)?.is_break() {
-                    return Ok(());
+            for (index, (record, hash)) in block.records.iter().zip(&block.hashes).enumerate() {
+                if f(DecodedRef { record, hash, envelope: block.envelopes.get(index) })?.is_break() {
+                    if let Some(previous) = index.checked_sub(1) {
+                        last = Some(Head { seq: block.records[previous].stamp.seq, hash: block.hashes[previous] });
+                    }
+                    return Ok(last);
                 }
             }
             if let Some(corruption) = block.error.take() {
                 return Err(JournalError::Corrupt(corruption).into());
             }
+            if let (Some(record), Some(hash)) = (block.records.last(), block.hashes.last()) {
+                last = Some(Head { seq: record.stamp.seq, hash: *hash });
+            }
             self.recycle(block);
         }
-        Ok(())
+        Ok(last)
     }
 }
 
@@ -472,19 +536,6 @@ impl<P: DecodeInPlace> Iterator for Decoded<P> {
         }
         next
     }
-}
-
-/// Decodes `record` into the next slot of `records`, in place: no copy of the record from
-/// where it was built (`push` would build it aside and copy it in).
-#[inline]
-fn push_decoded<P: DecodeInPlace>(records: &mut Vec<Record<P>>, record: &RecordRef<'_>) -> Result<(), Corruption> {
-    records.reserve(1);
-    let len = records.len();
-    record.decode_into(&mut records.spare_capacity_mut()[0])?;
-    // SAFETY: `reserve` made room for the slot at `len`, and `decode_into` returned `Ok`, so
-    // it wrote a whole record there.
-    unsafe { records.set_len(len + 1) };
-    Ok(())
 }
 
 /// Reads and verifies the next block at or below `upto` (each block on its own).

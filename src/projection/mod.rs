@@ -1,4 +1,5 @@
-//! Projections: deterministic folds over `(&Envelope, &Event)`, identical live and in replay.
+//! Projections: deterministic folds over `(Stamp, &Event)` (a record's seq and engine time,
+//! and its event), identical live and in replay.
 //! Ordered containers only, so serialized output is byte-for-byte reproducible.
 //!
 //! - [`Oms`]: every order, its status, quantities and fills; also the decision-step validator.
@@ -18,8 +19,8 @@ mod tests;
 
 /// A bare envelope for unit tests of the projections.
 #[cfg(test)]
-pub(crate) fn test_envelope(seq: u64, event_id: uuid::Uuid, ts_ns: i64) -> Envelope {
-    Envelope {
+pub(crate) fn test_envelope(seq: u64, event_id: uuid::Uuid, ts_ns: i64) -> crate::journal::Envelope {
+    crate::journal::Envelope {
         seq,
         event_id,
         ts_ns,
@@ -33,7 +34,7 @@ pub(crate) fn test_envelope(seq: u64, event_id: uuid::Uuid, ts_ns: i64) -> Envel
 use serde::{Deserialize, Serialize};
 
 use crate::event::Event;
-use crate::journal::Envelope;
+use crate::journal::Stamp;
 
 pub use oms::{Fill, Oms, OrderIndex, OrderRef, OrderView, Transition};
 pub use order_table::OrderTable;
@@ -59,20 +60,20 @@ impl Views {
 
     /// Folds one journaled event into every view, atomically: if any view refuses it, nothing
     /// changes.
-    pub fn apply(&mut self, env: &Envelope, event: &Event) -> Result<(), InvariantViolation> {
-        let touched = self.oms.apply_undoable(env, event)?;
+    pub fn apply(&mut self, at: Stamp, event: &Event) -> Result<(), InvariantViolation> {
+        let touched = self.oms.apply_undoable(at, event)?;
         let positions = match (event, touched) {
             // The filled order, as the OMS just found it (no second lookup).
-            (Event::OrderFilled(fill), Some(slot)) => self.positions.apply_fill_of(env, fill, self.oms.at(slot)),
-            (Event::OrderFilled(fill), None) => self.positions.apply_fill(env, fill, &self.oms),
-            (Event::FillInferred(fill), _) => self.positions.apply_inferred(env, fill),
+            (Event::OrderFilled(fill), Some(slot)) => self.positions.apply_fill_of(at, fill, self.oms.at(slot)),
+            (Event::OrderFilled(fill), None) => self.positions.apply_fill(at, fill, &self.oms),
+            (Event::FillInferred(fill), _) => self.positions.apply_inferred(at, fill),
             _ => Ok(()),
         };
         if let Err(violation) = positions {
             self.oms.undo_last();
             return Err(violation);
         }
-        self.reconciliations.apply(env, event);
+        self.reconciliations.apply(at, event);
         Ok(())
     }
 }

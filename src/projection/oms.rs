@@ -26,7 +26,7 @@ use crate::domain::{
     BrokerOrderId, ClientOrderId, FillId, LiquiditySide, OrderError, OrderState, OrderStatus, OrderTrigger, OrderType,
 };
 use crate::event::{Event, OrderCreated, OrderFilled};
-use crate::journal::Envelope;
+use crate::journal::Stamp;
 
 /// One status change: the seq and engine time of the event that made it.
 ///
@@ -124,7 +124,7 @@ impl OrderView {
         OrderState { status: self.status, before_cancel: self.before_cancel }
     }
 
-    fn created(at: At, created: &OrderCreated) -> OrderView {
+    fn created(at: Stamp, created: &OrderCreated) -> OrderView {
         OrderView {
             created: created.clone(),
             status: OrderStatus::Pending,
@@ -141,7 +141,7 @@ impl OrderView {
         }
     }
 
-    fn enter(&mut self, next: OrderState, at: At) -> Result<(), OrderError> {
+    fn enter(&mut self, next: OrderState, at: Stamp) -> Result<(), OrderError> {
         self.leaves_qty = if next.status.is_terminal() {
             Decimal::ZERO
         } else {
@@ -220,13 +220,6 @@ pub struct Oms {
 pub(super) enum Slot {
     New(usize),
     Base(u32),
-}
-
-/// Where in the journal an event sits.
-#[derive(Debug, Clone, Copy)]
-struct At {
-    seq: u64,
-    ts_ns: i64,
 }
 
 /// What an event will do to the OMS, decided from the current state without changing it.
@@ -452,26 +445,26 @@ impl Oms {
     }
 
     /// Folds one journaled event. On error nothing changes.
-    pub fn apply(&mut self, env: &Envelope, event: &Event) -> Result<(), InvariantViolation> {
-        self.apply_undoable(env, event).map(|_| ())
+    pub fn apply(&mut self, at: Stamp, event: &Event) -> Result<(), InvariantViolation> {
+        self.apply_undoable(at, event).map(|_| ())
     }
 
     /// Folds one event in place and verifies the touched order; on error nothing changes.
     /// Returns where the touched order lives ([`Oms::at`]); [`Oms::undo_last`] takes the
     /// apply back (for an all-or-nothing apply across views).
-    pub(super) fn apply_undoable(&mut self, env: &Envelope, event: &Event) -> Result<Option<Slot>, InvariantViolation> {
+    pub(super) fn apply_undoable(&mut self, at: Stamp, event: &Event) -> Result<Option<Slot>, InvariantViolation> {
         // Whatever happens, the previous apply can no longer be taken back.
         self.last = Undo::Nothing;
-        let refused = |e| InvariantViolation::new(env.seq, ViolationKind::Refused(e));
+        let refused = |e| InvariantViolation::new(at.seq, ViolationKind::Refused(e));
         let plan = self.plan(event).map_err(refused)?;
         let wrote = plan.wrote();
-        let touched = self.execute(At { seq: env.seq, ts_ns: env.ts_ns }, plan).map_err(refused)?;
+        let touched = self.execute(at, plan).map_err(refused)?;
         let Some(slot) = touched else { return Ok(None) };
         let order = self.at(slot);
         if let Err((invariant, detail)) = verify(order, wrote) {
             let client_order_id = order.client_order_id().clone();
             self.undo_last();
-            return Err(InvariantViolation::new(env.seq, ViolationKind::Broken { client_order_id, invariant, detail }));
+            return Err(InvariantViolation::new(at.seq, ViolationKind::Broken { client_order_id, invariant, detail }));
         }
         Ok(touched)
     }
@@ -573,7 +566,7 @@ impl Oms {
 
     /// Carries out a plan in place, keeping how to undo it. Returns where the touched order
     /// lives.
-    fn execute(&mut self, at: At, plan: Plan<'_>) -> Result<Option<Slot>, OrderError> {
+    fn execute(&mut self, at: Stamp, plan: Plan<'_>) -> Result<Option<Slot>, OrderError> {
         match plan {
             Plan::Nothing => Ok(None),
             Plan::Create(created) => {
@@ -805,8 +798,8 @@ mod tests {
         s.parse().unwrap()
     }
 
-    fn env(seq: u64) -> Envelope {
-        crate::projection::test_envelope(seq, uuid::Uuid::nil(), seq as i64 * 1_000)
+    fn env(seq: u64) -> Stamp {
+        Stamp { seq, ts_ns: seq as i64 * 1_000 }
     }
 
     fn cid(id: &str) -> ClientOrderId {
@@ -857,7 +850,7 @@ mod tests {
         let mut oms = Oms::new();
         for (i, ev) in events.iter().enumerate() {
             oms.check(ev).unwrap_or_else(|e| panic!("event {i} refused: {e}"));
-            oms.apply(&env(i as u64 + 1), ev).unwrap();
+            oms.apply(env(i as u64 + 1), ev).unwrap();
         }
         oms
     }
@@ -869,19 +862,19 @@ mod tests {
     #[test]
     fn only_the_last_successful_apply_is_taken_back_and_only_once() {
         let mut oms = Oms::new();
-        oms.apply(&env(1), &Event::OrderCreated(created("a", "10"))).unwrap();
-        oms.apply(&env(2), &submitted("a")).unwrap();
+        oms.apply(env(1), &Event::OrderCreated(created("a", "10"))).unwrap();
+        oms.apply(env(2), &submitted("a")).unwrap();
         let submitted_state = oms.clone();
-        oms.apply(&env(3), &accepted("a", "B1")).unwrap();
+        oms.apply(env(3), &accepted("a", "B1")).unwrap();
         oms.undo_last();
         assert_eq!(oms, submitted_state, "the accept is taken back, its broker order id too");
-        oms.apply(&env(3), &accepted("a", "B1")).unwrap();
+        oms.apply(env(3), &accepted("a", "B1")).unwrap();
         let accepted_state = oms.clone();
-        assert!(oms.apply(&env(4), &submitted("a")).is_err(), "refused: already accepted");
+        assert!(oms.apply(env(4), &submitted("a")).is_err(), "refused: already accepted");
         oms.undo_last();
         assert_eq!(oms, accepted_state, "a refused apply leaves nothing to take back");
-        oms.apply(&env(5), &accepted("a", "B1")).unwrap_err();
-        oms.apply(&env(5), &CancelRequested { client_order_id: cid("a") }.into()).unwrap();
+        oms.apply(env(5), &accepted("a", "B1")).unwrap_err();
+        oms.apply(env(5), &CancelRequested { client_order_id: cid("a") }.into()).unwrap();
         oms.undo_last();
         assert_eq!(oms, accepted_state, "the cancel request is taken back");
         oms.undo_last();
@@ -1035,7 +1028,7 @@ mod tests {
         for (ev, want) in cases {
             assert_eq!(oms.check(&ev), Err(want.clone()));
             let mut after = oms.clone();
-            let err = after.apply(&env(99), &ev).unwrap_err();
+            let err = after.apply(env(99), &ev).unwrap_err();
             assert_eq!(err, InvariantViolation::new(99, ViolationKind::Refused(want)));
             assert_eq!(after, oms, "a refused apply changes nothing");
         }
@@ -1135,7 +1128,7 @@ mod tests {
             reason: "dup".into(),
             report: "r".into(),
         };
-        oms.apply(&env(9), &ev.into()).unwrap();
+        oms.apply(env(9), &ev.into()).unwrap();
         assert_eq!(oms, before);
     }
 
@@ -1150,7 +1143,7 @@ mod tests {
         let cancel: Event = CancelRequested { client_order_id: cid("o") }.into();
         assert_eq!(held.plan(&cancel).unwrap().wrote(), Wrote::Status);
         assert_eq!(oms.plan(&cancel).unwrap().wrote(), Wrote::Everything);
-        let err = oms.apply(&env(7), &CancelRequested { client_order_id: cid("o") }.into()).unwrap_err();
+        let err = oms.apply(env(7), &CancelRequested { client_order_id: cid("o") }.into()).unwrap_err();
         assert_eq!(err.seq, 7);
         assert!(matches!(err.kind, ViolationKind::Broken { invariant: "cum = Σ fill qty", .. }), "{err}");
     }

@@ -22,7 +22,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use super::{InvariantViolation, Oms, OrderView, ViolationKind};
 use crate::domain::Side;
 use crate::event::{Event, FillInferred, OrderFilled};
-use crate::journal::Envelope;
+use crate::journal::Stamp;
 
 /// What a position is kept per; ordered by strategy, then symbol.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -181,54 +181,49 @@ impl Positions {
 
     /// Folds one event; only `OrderFilled` changes anything. `oms` supplies the order's strategy,
     /// symbol and side (before or after the fill: they never change). On error nothing changes.
-    pub fn apply(&mut self, env: &Envelope, event: &Event, oms: &Oms) -> Result<(), InvariantViolation> {
+    pub fn apply(&mut self, at: Stamp, event: &Event, oms: &Oms) -> Result<(), InvariantViolation> {
         match event {
-            Event::OrderFilled(fill) => self.apply_fill(env, fill, oms),
+            Event::OrderFilled(fill) => self.apply_fill(at, fill, oms),
             _ => Ok(()),
         }
     }
 
     /// Folds one fill into its order's position, in place. On error nothing changes.
-    pub(super) fn apply_fill(
-        &mut self,
-        env: &Envelope,
-        fill: &OrderFilled,
-        oms: &Oms,
-    ) -> Result<(), InvariantViolation> {
+    pub(super) fn apply_fill(&mut self, at: Stamp, fill: &OrderFilled, oms: &Oms) -> Result<(), InvariantViolation> {
         let Some(order) = oms.get(&fill.client_order_id) else {
             let client_order_id = fill.client_order_id.clone();
             let kind = ViolationKind::MissingOrder { projection: "positions", client_order_id };
-            return Err(InvariantViolation::new(env.seq, kind));
+            return Err(InvariantViolation::new(at.seq, kind));
         };
-        self.apply_fill_of(env, fill, &order)
+        self.apply_fill_of(at, fill, &order)
     }
 
     /// Folds one fill of `order` into its position, in place. On error nothing changes.
     pub(super) fn apply_fill_of(
         &mut self,
-        env: &Envelope,
+        at: Stamp,
         fill: &OrderFilled,
         order: &OrderView,
     ) -> Result<(), InvariantViolation> {
         let created = &order.created;
-        self.book(env, &created.strategy, &created.symbol, created.side, (fill.qty, fill.price, fill.fee))
+        self.book(at, &created.strategy, &created.symbol, created.side, (fill.qty, fill.price, fill.fee))
     }
 
     /// Folds a fill inferred by reconciliation into its (strategy, symbol) position.
-    pub(super) fn apply_inferred(&mut self, env: &Envelope, fill: &FillInferred) -> Result<(), InvariantViolation> {
-        self.book(env, &fill.strategy, &fill.symbol, fill.side, (fill.qty, fill.price, Decimal::ZERO))
+    pub(super) fn apply_inferred(&mut self, at: Stamp, fill: &FillInferred) -> Result<(), InvariantViolation> {
+        self.book(at, &fill.strategy, &fill.symbol, fill.side, (fill.qty, fill.price, Decimal::ZERO))
     }
 
     /// Books `(qty, price, fee)` on `side` into the (strategy, symbol) position, in place.
     fn book(
         &mut self,
-        env: &Envelope,
+        at: Stamp,
         strategy: &str,
         symbol: &str,
         side: Side,
         (qty, price, fee): (Decimal, Decimal, Decimal),
     ) -> Result<(), InvariantViolation> {
-        let arithmetic = || InvariantViolation::new(env.seq, ViolationKind::Arithmetic { what: "position" });
+        let arithmetic = || InvariantViolation::new(at.seq, ViolationKind::Arithmetic { what: "position" });
         match self.by_key.get_mut(&KeyRef { strategy, symbol }) {
             Some(position) => position.fill(side, qty, price, fee).ok_or_else(arithmetic),
             None => {

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::event::{Discrepancy, Event, ReconciliationOutcome};
-use crate::journal::Envelope;
+use crate::journal::Stamp;
 
 /// One reconciliation run, as journaled by `ReconciliationCompleted`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,11 +26,11 @@ impl Reconciliations {
     }
 
     /// Folds one event; only `ReconciliationCompleted` changes anything. Never fails.
-    pub fn apply(&mut self, env: &Envelope, event: &Event) {
+    pub fn apply(&mut self, at: Stamp, event: &Event) {
         if let Event::ReconciliationCompleted(done) = event {
             self.runs.push(ReconciliationRun {
-                seq: env.seq,
-                ts_ns: env.ts_ns,
+                seq: at.seq,
+                ts_ns: at.ts_ns,
                 discrepancies: done.discrepancies.clone(),
                 outcome: done.outcome,
             });

@@ -15,6 +15,7 @@ use crate::event::{
     CancelRejected, CancelRequested, OrderAccepted, OrderCancelled, OrderCreated, OrderDenied, OrderExpired,
     OrderFilled, OrderRejected, OrderSubmitted, ReportIgnored,
 };
+use crate::journal::Envelope;
 
 fn d(s: &str) -> Decimal {
     s.parse().unwrap()
@@ -80,7 +81,7 @@ fn run_with_reports(events: &[Event]) -> (Views, ExecutionReports) {
     let mut reports = ExecutionReports::new();
     for (i, ev) in events.iter().enumerate() {
         let e = env(i as u64 + 1);
-        views.apply(&e, ev).unwrap_or_else(|e| panic!("event {i}: {e}"));
+        views.apply(e.stamp(), ev).unwrap_or_else(|e| panic!("event {i}: {e}"));
         reports.apply(&e, ev, &views.oms).unwrap();
     }
     (views, reports)
@@ -170,13 +171,13 @@ fn views_apply_is_atomic_when_a_later_view_fails() {
     json["positions"][0]["avg_px"] = serde_json::Value::Null;
     let mut corrupt: Views = serde_json::from_value(json).unwrap();
     let before = corrupt.clone();
-    let err = corrupt.apply(&env(9), &fill("a", "f2", d("1"), d("100"), d("0"))).unwrap_err();
+    let err = corrupt.apply(env(9).stamp(), &fill("a", "f2", d("1"), d("100"), d("0"))).unwrap_err();
     assert_eq!(err, InvariantViolation::new(9, ViolationKind::Arithmetic { what: "position" }));
     assert_eq!(corrupt, before, "the OMS must not move when positions fail");
 
     // And a refused event changes no view.
     let before = views.clone();
-    let err = views.apply(&env(9), &fill("a", "f1", d("1"), d("100"), d("0"))).unwrap_err();
+    let err = views.apply(env(9).stamp(), &fill("a", "f1", d("1"), d("100"), d("0"))).unwrap_err();
     let dup = OrderError::DuplicateFill { client_order_id: cid("a"), fill_id: FillId::from("f1") };
     assert_eq!(err.kind, ViolationKind::Refused(dup));
     assert_eq!(views, before);
@@ -186,7 +187,7 @@ fn views_apply_is_atomic_when_a_later_view_fails() {
 fn standalone_positions_and_reports_need_the_order_in_the_oms() {
     let ev = fill("ghost", "f", d("1"), d("1"), d("0"));
     let missing = |projection| ViolationKind::MissingOrder { projection, client_order_id: cid("ghost") };
-    let err = Positions::new().apply(&env(3), &ev, &Oms::new()).unwrap_err();
+    let err = Positions::new().apply(env(3).stamp(), &ev, &Oms::new()).unwrap_err();
     assert_eq!(err.kind, missing("positions"));
     let err = ExecutionReports::new().apply(&env(3), &ev, &Oms::new()).unwrap_err();
     assert_eq!(err.kind, missing("reports"));
@@ -196,8 +197,8 @@ fn standalone_positions_and_reports_need_the_order_in_the_oms() {
     let (mut oms, mut positions, mut reports) = (Oms::new(), Positions::new(), ExecutionReports::new());
     for (i, ev) in evs.iter().enumerate() {
         let e = env(i as u64 + 1);
-        oms.apply(&e, ev).unwrap();
-        positions.apply(&e, ev, &oms).unwrap();
+        oms.apply(e.stamp(), ev).unwrap();
+        positions.apply(e.stamp(), ev, &oms).unwrap();
         reports.apply(&e, ev, &oms).unwrap();
     }
     let (views, all_reports) = run_with_reports(&evs);
@@ -462,7 +463,7 @@ proptest! {
         let mut whole = Views::new();
         for (i, op) in ops[..cut].iter().enumerate() {
             let ev = to_event(op, &whole.oms);
-            let _ = whole.apply(&env(i as u64 + 1), &ev);
+            let _ = whole.apply(env(i as u64 + 1).stamp(), &ev);
         }
         let mut based = Views { oms: through_table(&whole.oms), ..whole.clone() };
         prop_assert_eq!(&based, &whole);
@@ -470,7 +471,7 @@ proptest! {
             let ev = to_event(op, &whole.oms);
             let e = env(i as u64 + 1);
             prop_assert_eq!(based.oms.check(&ev), whole.oms.check(&ev));
-            prop_assert_eq!(based.apply(&e, &ev), whole.apply(&e, &ev));
+            prop_assert_eq!(based.apply(e.stamp(), &ev), whole.apply(e.stamp(), &ev));
         }
         prop_assert_eq!(&based, &whole);
         prop_assert_eq!(&Views { oms: through_table(&based.oms), ..based.clone() }, &whole);
@@ -493,13 +494,13 @@ proptest! {
                 Err(refusal) => {
                     // Invalid events never reach the journal, and apply refuses them too.
                     let before = views.clone();
-                    let err = views.apply(&e, &ev).unwrap_err();
+                    let err = views.apply(e.stamp(), &ev).unwrap_err();
                     prop_assert_eq!(err, InvariantViolation::new(e.seq, ViolationKind::Refused(refusal)));
                     prop_assert_eq!(&views, &before);
                 }
                 Ok(()) => {
                     let reports_before = reports.all().len();
-                    views.apply(&e, &ev).map_err(|v| TestCaseError::fail(v.to_string()))?;
+                    views.apply(e.stamp(), &ev).map_err(|v| TestCaseError::fail(v.to_string()))?;
                     reports.apply(&e, &ev, &views.oms).map_err(|v| TestCaseError::fail(v.to_string()))?;
                     let want_reports = reports_before + usize::from(!matches!(ev, Event::ReportIgnored(_)));
                     prop_assert_eq!(reports.all().len(), want_reports);
@@ -535,19 +536,19 @@ proptest! {
         // Replay is byte for byte; a snapshot plus the tail equals the whole.
         let mut replayed = Views::new();
         for (e, ev) in &journal {
-            replayed.apply(e, ev).map_err(|v| TestCaseError::fail(v.to_string()))?;
+            replayed.apply(e.stamp(), ev).map_err(|v| TestCaseError::fail(v.to_string()))?;
         }
         prop_assert_eq!(serde_json::to_string(&replayed).unwrap(), serde_json::to_string(&views).unwrap());
         let config = bincode::config::standard();
         let mid = journal.len() / 2;
         let mut head = Views::new();
         for (e, ev) in &journal[..mid] {
-            head.apply(e, ev).map_err(|v| TestCaseError::fail(v.to_string()))?;
+            head.apply(e.stamp(), ev).map_err(|v| TestCaseError::fail(v.to_string()))?;
         }
         let bytes = bincode::serde::encode_to_vec(&head, config).unwrap();
         let (mut restored, _): (Views, usize) = bincode::serde::decode_from_slice(&bytes, config).unwrap();
         for (e, ev) in &journal[mid..] {
-            restored.apply(e, ev).map_err(|v| TestCaseError::fail(v.to_string()))?;
+            restored.apply(e.stamp(), ev).map_err(|v| TestCaseError::fail(v.to_string()))?;
         }
         prop_assert_eq!(
             bincode::serde::encode_to_vec(&restored, config).unwrap(),

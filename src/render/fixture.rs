@@ -110,7 +110,7 @@ pub fn replayed_inspecting(n: usize, mut inspect: impl FnMut(&Envelope, &Event, 
     let mut ts_ns = None;
     for (i, event) in events().iter().take(n).enumerate() {
         let env = envelope(i as u64 + 1, event);
-        views.apply(&env, event).unwrap_or_else(|e| panic!("{e}"));
+        views.apply(env.stamp(), event).unwrap_or_else(|e| panic!("{e}"));
         reports.apply(&env, event, &views.oms).unwrap_or_else(|e| panic!("{e}"));
         inspect(&env, event, &hash(env.seq), &views);
         ts_ns = Some(env.ts_ns);

@@ -12,7 +12,7 @@ use std::ops::ControlFlow;
 use thiserror::Error;
 
 use crate::event::Event;
-use crate::journal::{ChainHash, Corruption, Envelope, Head, Journal, JournalError, Record};
+use crate::journal::{ChainHash, Corruption, DecodedRef, Envelope, Envelopes, Head, Journal, JournalError, Stamped};
 use crate::projection::{ExecutionReports, InvariantViolation, Views};
 
 /// Where a replay stops.
@@ -76,15 +76,19 @@ impl Replayed {
     }
 }
 
+/// What a replay calls after every record folded: `(envelope, event, chain hash, views
+/// after)`. Audits and timelines see each record's hash and the state after it.
+type Inspect<'a> = &'a mut dyn FnMut(&Envelope, &Event, &ChainHash, &Views);
+
 /// Rebuilds the views from scratch (no snapshot) up to `until`.
 pub fn replay(journal: &Journal, until: Until) -> Result<Replayed, ReplayError> {
-    replay_inspecting(journal, until, |_, _, _, _| {})
+    fold(journal, Replayed::empty(journal), until, None)
 }
 
 /// Rebuilds the views from the newest usable snapshot plus the tail, up to `until`.
 pub fn replay_from_snapshot(journal: &Journal, until: Until) -> Result<Replayed, ReplayError> {
     let start = checkpoint::load(journal, until)?.unwrap_or_else(|| Replayed::empty(journal));
-    fold(journal, start, until, |_, _, _, _| {})
+    fold(journal, start, until, None)
 }
 
 /// Full replay that also derives every execution report up to `until` (the reports view is
@@ -109,38 +113,44 @@ pub fn replay_with_reports(journal: &Journal, until: Until) -> Result<Replayed, 
 pub fn replay_inspecting(
     journal: &Journal,
     until: Until,
-    inspect: impl FnMut(&Envelope, &Event, &ChainHash, &Views),
+    mut inspect: impl FnMut(&Envelope, &Event, &ChainHash, &Views),
 ) -> Result<Replayed, ReplayError> {
-    fold(journal, Replayed::empty(journal), until, inspect)
+    fold(journal, Replayed::empty(journal), until, Some(&mut inspect))
 }
 
-/// Folds records after `state.at` into `state` until `until`.
+/// Folds records after `state.at` into `state` until `until`. Only an inspecting replay
+/// decodes whole envelopes; a fold reads each record's stamp and event.
 fn fold(
     journal: &Journal,
     mut state: Replayed,
     until: Until,
-    mut inspect: impl FnMut(&Envelope, &Event, &ChainHash, &Views),
+    mut inspect: Option<Inspect<'_>>,
 ) -> Result<Replayed, ReplayError> {
     let upto = until.last_seq(journal.head().seq);
     if state.at.seq >= upto {
         return Ok(state);
     }
+    let envelopes = if inspect.is_some() { Envelopes::Keep } else { Envelopes::Skip };
     // Records are read, verified and decoded blocks ahead on the reader's threads (one per
     // stage); this thread only folds, and hands each block back to be freed there.
-    journal.reader().decoded::<Event>(state.at.seq + 1, upto)?.try_for_each_record(|record| {
-        let Record { envelope, payload, hash } = record;
+    let decoded = journal.reader().decoded::<Event>(state.at.seq + 1, upto, envelopes)?;
+    let last = decoded.try_for_each_record(|DecodedRef { record: Stamped { stamp, payload }, hash, envelope }| {
         if let Until::Time(limit) = until
-            && envelope.ts_ns > limit
+            && stamp.ts_ns > limit
         {
             return Ok(ControlFlow::Break(()));
         }
-        state.views.apply(envelope, payload)?;
-        inspect(envelope, payload, hash, &state.views);
-        state.at = Head { seq: envelope.seq, hash: *hash };
-        state.ts_ns = Some(envelope.ts_ns);
+        state.views.apply(*stamp, payload)?;
+        if let (Some(inspect), Some(envelope)) = (inspect.as_mut(), envelope) {
+            inspect(envelope, payload, hash, &state.views);
+        }
+        state.ts_ns = Some(stamp.ts_ns);
         state.folded += 1;
         Ok::<_, ReplayError>(ControlFlow::Continue(()))
     })?;
+    if let Some(last) = last {
+        state.at = last;
+    }
     Ok(state)
 }
 

@@ -22,7 +22,7 @@ fn folded(journal: &Journal, drafts: &[Draft<Event>], n: usize) -> Views {
         .for_each(1, n as u64, |record| {
             let decoded = record.decode::<Event>()?;
             assert_eq!(decoded.payload, drafts[decoded.envelope.seq as usize - 1].payload);
-            views.apply(&decoded.envelope, &decoded.payload).unwrap();
+            views.apply(decoded.envelope.stamp(), &decoded.payload).unwrap();
             Ok(ControlFlow::Continue(()))
         })
         .unwrap();
@@ -41,7 +41,7 @@ fn replay_to_head_seq_and_time_equals_the_direct_fold_of_that_prefix() {
     assert_eq!(full.views, folded(&journal, &drafts, EVENTS));
 
     let at_1234 = replay(&journal, Until::Seq(1234)).unwrap();
-    assert_eq!(at_1234.at.seq, 1234);
+    assert_eq!(at_1234.at, Head { seq: 1234, hash: journal.reader().hash_at(1234).unwrap().unwrap() });
     assert_eq!(at_1234.views, folded(&journal, &drafts, 1234));
     assert_eq!(replay(&journal, Until::Seq(u64::MAX)).unwrap().views, full.views);
     assert_eq!(replay(&journal, Until::Seq(0)).unwrap().views, Views::new());
@@ -54,6 +54,23 @@ fn replay_to_head_seq_and_time_equals_the_direct_fold_of_that_prefix() {
     assert_eq!(by_time.ts_ns, Some(t));
     assert_eq!(by_time.views, folded(&journal, &drafts, 1500));
     assert_eq!(replay(&journal, Until::Time(drafts[0].ts_ns - 1)).unwrap().at.seq, 0);
+}
+
+#[test]
+fn a_replay_until_a_time_ends_on_the_right_record_and_hash_inside_a_block_and_at_its_edges() {
+    let dir = tempfile::tempdir().unwrap();
+    let drafts = Lifecycles::new(4, 12).take_drafts(1_000);
+    let journal = journal_of(dir.path(), &drafts);
+    // Blocks of 97 records: 97 and 194 end one, 98 and 195 start the next. Engine time is
+    // strictly increasing here, so the records at or before record N's time are the first N.
+    assert!(drafts.windows(2).all(|pair| pair[0].ts_ns < pair[1].ts_ns));
+    for last in [1, 2, 96, 97, 98, 194, 195, 500, 999, 1_000] {
+        let replayed = replay(&journal, Until::Time(drafts[last - 1].ts_ns)).unwrap();
+        let hash = journal.reader().hash_at(last as u64).unwrap().unwrap();
+        assert_eq!(replayed.at, Head { seq: last as u64, hash }, "until record {last}");
+        assert_eq!((replayed.folded, replayed.ts_ns), (last as u64, Some(drafts[last - 1].ts_ns)));
+        assert_eq!(replayed.views, folded(&journal, &drafts, last), "until record {last}");
+    }
 }
 
 #[test]

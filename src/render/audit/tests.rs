@@ -96,7 +96,7 @@ fn an_overfill_is_flagged_on_the_fill_that_made_it() {
     }));
     for (i, event) in events.iter().enumerate() {
         let env = fixture::envelope(i as u64 + 1, event);
-        views.apply(&env, event).unwrap();
+        views.apply(env.stamp(), event).unwrap();
         collector.observe(&env, event, &fixture::hash(env.seq), &views);
     }
     let at = Point { seq: 6, hash: String::new(), ts_ns: None, time: None };
