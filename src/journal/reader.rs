@@ -448,6 +448,7 @@ impl<P: DecodeInPlace> DecodedBlock<P> {
     #[inline]
     fn push(&mut self, record: &RecordRef<'_>, envelopes: Envelopes) -> Result<(), Corruption> {
         let len = self.records.len();
+        debug_assert!(envelopes == Envelopes::Skip || self.envelopes.len() == len, "an envelope for every record");
         self.records.reserve(1);
         let envelope = match envelopes {
             Envelopes::Skip => None,
@@ -457,8 +458,10 @@ impl<P: DecodeInPlace> DecodedBlock<P> {
             }
         };
         record.decode_stamped_into(&mut self.records.spare_capacity_mut()[0], envelope)?;
-        // SAFETY: `reserve` made room for the slots at `len`, and `decode_stamped_into`
-        // returned `Ok`, so it wrote a whole record there (and an envelope, if asked).
+        // SAFETY: `reserve` made room for the slots at `len` (the envelopes, when kept, are as
+        // many as the records: they grow together and are cleared together), and
+        // `decode_stamped_into` returned `Ok`, so it wrote a whole record there (and an
+        // envelope, if asked).
         unsafe {
             self.records.set_len(len + 1);
             if envelopes == Envelopes::Keep {

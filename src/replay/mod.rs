@@ -141,6 +141,7 @@ fn fold(
             return Ok(ControlFlow::Break(()));
         }
         state.views.apply(*stamp, payload)?;
+        debug_assert_eq!(envelope.is_some(), inspect.is_some(), "envelopes are kept for an inspecting replay only");
         if let (Some(inspect), Some(envelope)) = (inspect.as_mut(), envelope) {
             inspect(envelope, payload, hash, &state.views);
         }

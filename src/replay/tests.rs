@@ -165,12 +165,17 @@ fn an_event_of_a_newer_schema_is_refused_at_its_seq_even_if_its_bytes_decode() {
         })
     };
     journal.append(&[Draft::new(1, "venue", ignored())]).unwrap();
-    // A stream too long to be inline: the envelope decoded before the refusal is freed.
+    // A stream too long to be inline: an inspecting replay decodes the envelope before the
+    // refusal, and frees it.
     journal.append(&[Draft::new(2, "venue:a-stream-longer-than-24-bytes", Future(ignored()))]).unwrap();
-    let error = replay(&journal, Until::Head).unwrap_err();
-    let ReplayError::Journal(JournalError::Corrupt(corruption)) = error else { panic!("{error:?}") };
-    assert_eq!(corruption.seq(), Some(2));
-    assert!(corruption.to_string().contains("schema version 3 is newer than this build's 2"), "{corruption}");
+    for error in [
+        replay(&journal, Until::Head).unwrap_err(),
+        replay_inspecting(&journal, Until::Head, |_, _, _, _| {}).unwrap_err(),
+    ] {
+        let ReplayError::Journal(JournalError::Corrupt(corruption)) = error else { panic!("{error:?}") };
+        assert_eq!(corruption.seq(), Some(2));
+        assert!(corruption.to_string().contains("schema version 3 is newer than this build's 2"), "{corruption}");
+    }
 }
 
 #[test]
@@ -204,4 +209,11 @@ fn in_a_block_the_records_before_an_undecodable_one_fold_and_it_is_reported_at_i
     let error = replay(&journal, Until::Head).unwrap_err();
     let ReplayError::Journal(JournalError::Corrupt(corruption)) = error else { panic!("{error:?}") };
     assert_eq!(corruption.seq(), Some(31));
+    // With whole envelopes (an audit): the same records, each inspected, then the same error.
+    let mut inspected = Vec::new();
+    let error = replay_inspecting(&journal, Until::Head, |envelope, _, hash, _| inspected.push((envelope.seq, *hash)));
+    let Err(ReplayError::Journal(JournalError::Corrupt(corruption))) = error else { panic!("{error:?}") };
+    assert_eq!(corruption.seq(), Some(31));
+    let stored = (1..=30).map(|seq| (seq, journal.reader().hash_at(seq).unwrap().unwrap()));
+    assert_eq!(inspected, stored.collect::<Vec<_>>());
 }
