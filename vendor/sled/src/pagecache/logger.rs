@@ -396,8 +396,9 @@ impl Log {
     /// Handles departure from shared state, and possibly writing
     /// the buffer to stable storage if necessary.
     ///
-    /// blotter: with `write_here`, the buffer is written on this thread rather
-    /// than on the I/O threadpool.
+    /// blotter: with `write_here` (a write batch's marker), the buffer is
+    /// written on this thread rather than on the I/O threadpool, and synced
+    /// with the next buffer written.
     pub(super) fn exit_reservation(
         &self,
         iobuf: &Arc<IoBuf>,
@@ -442,8 +443,10 @@ impl Log {
             );
             let iobufs = self.iobufs.clone();
             let iobuf = iobuf.clone();
+            // blotter: only a write batch's marker is written here, and its
+            // sync is left to the buffer after it (`write_to_log_syncing`).
             let write = move || {
-                if let Err(e) = iobufs.write_to_log(&iobuf) {
+                if let Err(e) = iobufs.write_to_log_syncing(&iobuf, write_here) {
                     error!(
                         "hit error while writing iobuf with lsn {}: {:?}",
                         lsn, e
