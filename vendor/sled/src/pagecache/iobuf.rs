@@ -820,6 +820,12 @@ impl IoBufs {
 
         M.written_bytes.measure(total_len as u64);
 
+        self.stabilize_segments(stored_max_stable_lsn)
+    }
+
+    /// What follows a buffer's being marked stable (blotter: taken out of
+    /// `write_to_log`, which a deferred buffer's sync also ends with).
+    fn stabilize_segments(&self, stored_max_stable_lsn: Lsn) -> Result<()> {
         // NB the below deferred logic is important to ensure
         // that we never actually free a segment until all threads
         // that may have witnessed a DiskPtr that points into it
@@ -878,14 +884,7 @@ impl IoBufs {
     fn sync_and_mark(&self, d: DeferredSync) -> Result<()> {
         self.sync_range(d.log_offset, d.total_len)?;
         self.mark_interval(d.base_lsn, d.complete_len);
-        let guard = pin();
-        let max_header_stable_lsn = self.max_header_stable_lsn.clone();
-        let stored = d.stored_max_stable_lsn;
-        guard.defer(move || bump_atomic_lsn(&max_header_stable_lsn, stored));
-        guard.flush();
-        let current_max_header_stable_lsn =
-            self.max_header_stable_lsn.load(Acquire);
-        self.sa_stabilize(current_max_header_stable_lsn, &guard)
+        self.stabilize_segments(d.stored_max_stable_lsn)
     }
 
     /// blotter: syncs the deferred buffer, if any (a flush about to wait
